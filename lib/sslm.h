@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sslm.h: the map of libsslm.a, the code shared by the sslm tools.
+ *
+ * Conventions: every exported name starts with sslm_.  The library never
+ * exits and never writes to stdout; where a detail is known it warns once
+ * on stderr (through sslm_warnx) and returns -1 or NULL.
+ */
+#ifndef SSLM_H
+#define SSLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define SSLM_VERSION	"0.1.0"
+
+/* Exit codes, the same in every tool (sslm(7)). */
+#define SSLM_EXIT_OK	0	/* done, or "yes" */
+#define SSLM_EXIT_NO	1	/* a clean "no" from a predicate */
+#define SSLM_EXIT_USAGE	2	/* bad arguments */
+#define SSLM_EXIT_FAIL	3	/* anything else */
+
+/* ---- util.c ------------------------------------------------------------ */
+
+/* Set the name printed before every message (basename of argv[0]). */
+void	 sslm_setprogname(const char *);
+const char *sslm_getprogname(void);
+
+/* "prog: message" on stderr, one line. */
+void	 sslm_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* As sslm_warnx, with ": strerror(errno)" appended. */
+void	 sslm_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Read a whole file ("-" = stdin) of at most max bytes into a new
+ * NUL-terminated buffer; *lenp gets its length.  NULL on error (warned),
+ * including a file larger than max.  The caller frees.
+ */
+char	*sslm_readfile(const char *path, size_t max, size_t *lenp);
+
+/*
+ * Print a JSON value on fp, pretty (indent 2) or compact, with a final
+ * newline and keys in insertion order.  -1 on a write error.
+ */
+int	 sslm_json_print(FILE *fp, const json_t *, int pretty);
+
+/* Flush stdout and report a write error; returns 0 or -1 (warned). */
+int	 sslm_flush_stdout(void);
+
+/* ---- toml.c: TOML 1.0 ----------------------------------------------- */
+
+enum sslm_toml_type {
+	SSLM_TOML_TABLE,
+	SSLM_TOML_ARRAY,
+	SSLM_TOML_STRING,
+	SSLM_TOML_INT,
+	SSLM_TOML_FLOAT,
+	SSLM_TOML_BOOL,
+	SSLM_TOML_DATETIME,		/* offset date-time */
+	SSLM_TOML_DATETIME_LOCAL,	/* local date-time */
+	SSLM_TOML_DATE_LOCAL,		/* local date */
+	SSLM_TOML_TIME_LOCAL		/* local time */
+};
+
+/*
+ * One node of a parsed document.  A table's and an array's children are
+ * kids[0..nkids-1] in document order; a table child's key is in key.
+ * line is the 1-based line where the value (for a table: its header or
+ * first dotted key) starts, for error messages.
+ * Date-times are kept as RFC 3339 text in s: 'T' separator, upper-case
+ * 'Z', fraction as written.
+ */
+struct sslm_toml {
+	enum sslm_toml_type	 type;
+	int			 line;
+	char			*key;	/* NULL for array elements and the root */
+	char			*s;	/* STRING and the date-time types */
+	size_t			 slen;	/* length of s (strings may hold NUL) */
+	long long		 i;	/* INT; BOOL is 0 or 1 */
+	double			 f;	/* FLOAT */
+	struct sslm_toml	**kids;	/* TABLE and ARRAY */
+	size_t			 nkids;
+	size_t			 cap;
+	unsigned		 flags;	/* parser bookkeeping */
+};
+
+/*
+ * Parse a TOML document of len bytes.  name is used in messages.
+ * Returns the root table, or NULL with "name:line: reason" in err
+ * (errlen bytes); nothing is printed.  Free with sslm_toml_free.
+ */
+struct sslm_toml *sslm_toml_parse(const char *buf, size_t len,
+	    const char *name, char *err, size_t errlen);
+/* Read and parse a file, as above; a file over 1 MiB is an error. */
+struct sslm_toml *sslm_toml_load(const char *path, char *err, size_t errlen);
+void	 sslm_toml_free(struct sslm_toml *);
+
+/* The child of table t with this key, or NULL. */
+const struct sslm_toml *sslm_toml_get(const struct sslm_toml *t,
+	    const char *key);
+
+/*
+ * Plain JSON for a node: tables as objects, arrays as arrays, integers
+ * exactly, floats as numbers (inf, -inf, nan as strings), date-times as
+ * strings.  New reference; NULL on allocation failure.
+ */
+json_t	*sslm_toml_to_json(const struct sslm_toml *);
+
+/* Name of a type for messages ("string", "integer", ...). */
+const char *sslm_toml_typename(enum sslm_toml_type);
+
+#endif /* SSLM_H */

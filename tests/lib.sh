@@ -1,0 +1,76 @@
+# Shared helpers for tests/t-*.sh (sourced, POSIX sh).
+# Each check prints one line: "ok - what" or "not ok - what", and on
+# failure the evidence (indented) below it.
+# Environment from tests/run: SSLM_BIN SSLM_TOP SSLM_SHARED SSLM_TMP.
+
+T_OUT="$SSLM_TMP/out"
+T_ERR="$SSLM_TMP/err"
+T_RC=0
+
+ok() { echo "ok - $1"; }
+notok() {
+	echo "not ok - $1"
+	shift
+	for l in "$@"; do echo "    $l"; done
+}
+skip() { echo "skip - $1"; }
+
+# run CMD ARGS...: run a command, keep stdout, stderr and status.
+run() {
+	"$@" >"$T_OUT" 2>"$T_ERR"
+	T_RC=$?
+}
+
+# run_in STDIN_FILE CMD ARGS...
+run_in() {
+	_in=$1
+	shift
+	"$@" <"$_in" >"$T_OUT" 2>"$T_ERR"
+	T_RC=$?
+}
+
+# expect_rc N WHAT: the last run exited N.
+expect_rc() {
+	if [ "$T_RC" -eq "$1" ]; then
+		ok "$2"
+	else
+		notok "$2" "exit $T_RC, expected $1" \
+		    "stderr: $(head -c 400 "$T_ERR")"
+	fi
+}
+
+# expect_err_match REGEX WHAT: stderr of the last run matches (grep -E).
+expect_err_match() {
+	if grep -Eq -- "$1" "$T_ERR"; then
+		ok "$2"
+	else
+		notok "$2" "stderr does not match /$1/" \
+		    "stderr: $(head -c 400 "$T_ERR")"
+	fi
+}
+
+# expect_err_lines N WHAT: stderr has exactly N lines.
+expect_err_lines() {
+	_n=$(wc -l <"$T_ERR")
+	if [ "$_n" -eq "$1" ]; then
+		ok "$2"
+	else
+		notok "$2" "stderr has $_n lines, expected $1" \
+		    "stderr: $(head -c 400 "$T_ERR")"
+	fi
+}
+
+# expect_jq FILTER WHAT: jq -e FILTER is true on stdout of the last run.
+expect_jq() {
+	if jq -e "$1" "$T_OUT" >/dev/null 2>&1; then
+		ok "$2"
+	else
+		notok "$2" "jq -e '$1' is not true" \
+		    "stdout: $(head -c 400 "$T_OUT")"
+	fi
+}
+
+# need_shared: succeed when ../shared test data is present.
+need_shared() {
+	[ -d "$SSLM_SHARED/testdata/$1" ]
+}
