@@ -10,7 +10,7 @@ CC	?= cc
 CFLAGS	?= -O2 -g
 WFLAGS	 = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Werror
-CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib
+CPPFLAGS += -D_GNU_SOURCE -Ilib
 
 PKGS	 = openssl ldns libcurl jansson
 # Lazy (=): evaluated when a recipe runs, after scripts/deps has run.

@@ -112,4 +112,49 @@ json_t	*sslm_toml_to_json(const struct sslm_toml *);
 /* Name of a type for messages ("string", "integer", ...). */
 const char *sslm_toml_typename(enum sslm_toml_type);
 
+/* ---- names.c: syntax of names from configuration and the command line -- */
+
+/*
+ * A safe file name: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64 bytes, no "..".
+ * Returns 1 if safe, else 0.
+ */
+int	 sslm_valid_filename(const char *);
+/*
+ * A DNS name in LDH syntax (labels of 1..63, total at most 253, no
+ * trailing dot).  With wildcard set, a leftmost label "*" is allowed.
+ * Returns 1 if valid, else 0.
+ */
+int	 sslm_valid_dnsname(const char *, int wildcard);
+/* 4 for an IPv4 literal, 6 for an IPv6 literal, else 0. */
+int	 sslm_ip_literal(const char *);
+/* A host: a DNS name without wildcard, or an IP literal.  1 or 0. */
+int	 sslm_valid_host(const char *);
+/* 1 when the string holds no control character (C0 or DEL), else 0. */
+int	 sslm_no_ctrl(const char *, size_t);
+
+/* ---- conf.c: the ssl-mgr configuration, resolved ---------------------- */
+
+struct sslm_conf_opts {
+	const char	 *confdir;	/* NULL: discover like ssl-mgr */
+	int		  test;		/* -t: staging */
+	int		  keep_going;	/* bad services marked, not fatal */
+	char		**sel;		/* "grp[:svc,...]" operands */
+	int		  nsel;
+};
+
+/*
+ * Load, validate and resolve the configuration (sslm-conf(1) documents
+ * the document).  Warnings and errors are printed on stderr as
+ * "file:line: key: reason".  Returns the document, or NULL after an
+ * error.  With keep_going, a service whose file is bad is kept as
+ * {"service", "group", "error"} and *nbad counts them.
+ */
+json_t	*sslm_conf_load(const struct sslm_conf_opts *, int *nbad);
+
+/*
+ * The acme_eab_hmac_key of CA ca in ca-info.conf as a new string, or
+ * NULL (warned).  The caller wipes and frees it.
+ */
+char	*sslm_conf_eab_key(const char *confdir, const char *ca);
+
 #endif /* SSLM_H */

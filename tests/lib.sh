@@ -61,8 +61,10 @@ expect_err_lines() {
 }
 
 # expect_jq FILTER WHAT: jq -e FILTER is true on stdout of the last run.
+# An empty stdout never passes (jq -e is true on no input).
 expect_jq() {
-	if jq -e "$1" "$T_OUT" >/dev/null 2>&1; then
+	if [ -s "$T_OUT" ] && [ "$(jq -e "$1" "$T_OUT" 2>/dev/null)" = true ]
+	then
 		ok "$2"
 	else
 		notok "$2" "jq -e '$1' is not true" \

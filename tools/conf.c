@@ -16,9 +16,44 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: sslm-conf [-c confdir] [-t] [grp[:svc,...] ...]\n"
-	    "       sslm-conf -T file\n");
+	    "usage: sslm-conf [-kt] [-c confdir] [grp[:svc,...] ...]\n"
+	    "       sslm-conf -T file\n"
+	    "       sslm-conf [-c confdir] -K ca\n");
 	exit(SSLM_EXIT_USAGE);
+}
+
+/* Resolve the configuration and print it. */
+static int
+run_conf(struct sslm_conf_opts *o)
+{
+	json_t	*doc;
+	int	 nbad = 0, rc = -1;
+
+	if ((doc = sslm_conf_load(o, &nbad)) == NULL)
+		return -1;
+	if (sslm_json_print(stdout, doc, 1) == 0 && nbad == 0)
+		rc = 0;
+	if (nbad > 0)
+		sslm_warnx("%d service%s with errors", nbad,
+		    nbad == 1 ? "" : "s");
+	json_decref(doc);
+	return rc;
+}
+
+/* -K: the EAB HMAC key of one CA, alone on stdout. */
+static int
+run_eab(const char *confdir, const char *ca)
+{
+	char	*key;
+	int	 rc = 0;
+
+	if ((key = sslm_conf_eab_key(confdir, ca)) == NULL)
+		return -1;
+	if (printf("%s\n", key) < 0)
+		rc = -1;
+	explicit_bzero(key, strlen(key));
+	free(key);
+	return rc;
 }
 
 /* -T: print one TOML file as plain JSON. */
@@ -53,17 +88,34 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "confdir",	required_argument,	NULL,	'c' },
 		{ "toml",	required_argument,	NULL,	'T' },
+		{ "eab-key",	required_argument,	NULL,	'K' },
+		{ "keep-going",	no_argument,		NULL,	'k' },
 		{ "test",	no_argument,		NULL,	't' },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ "version",	no_argument,		NULL,	'V' },
 		{ NULL,		0,			NULL,	0 }
 	};
-	const char	*toml = NULL;
+	struct sslm_conf_opts o;
+	const char	*toml = NULL, *eab = NULL;
 	int		 ch, rc;
 
 	sslm_setprogname(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:hT:tV", longopts, NULL)) != -1) {
+	memset(&o, 0, sizeof(o));
+	while ((ch = getopt_long(argc, argv, "c:hK:kT:tV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			o.confdir = optarg;
+			break;
+		case 'K':
+			eab = optarg;
+			break;
+		case 'k':
+			o.keep_going = 1;
+			break;
+		case 't':
+			o.test = 1;
+			break;
 		case 'T':
 			toml = optarg;
 			break;
@@ -78,9 +130,19 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (toml == NULL || argc != 0)
+	if ((toml != NULL || eab != NULL) && argc != 0)
 		usage();
-	rc = run_toml(toml);
+	if (toml != NULL && (eab != NULL || o.confdir != NULL))
+		usage();
+	if (toml != NULL)
+		rc = run_toml(toml);
+	else if (eab != NULL)
+		rc = run_eab(o.confdir, eab);
+	else {
+		o.sel = argv;
+		o.nsel = argc;
+		rc = run_conf(&o);
+	}
 	if (sslm_flush_stdout() == -1)
 		rc = -1;
 	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * names.c: syntax checks for every name that comes from configuration or
+ * the command line before sh puts it into a path or a command.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <string.h>
+
+#include "sslm.h"
+
+int
+sslm_valid_filename(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 64 || !isalnum((unsigned char)s[0]))
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isalnum(c) && c != '.' && c != '_' && c != '-')
+			return 0;
+	}
+	return strstr(s, "..") == NULL;
+}
+
+static int
+ldh_label(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isascii(c) || (!isalnum(c) && c != '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+sslm_valid_dnsname(const char *s, int wildcard)
+{
+	const char	*p, *dot;
+	size_t		 n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return 0;
+	p = s;
+	if (wildcard && strncmp(s, "*.", 2) == 0)
+		p = s + 2;
+	for (;;) {
+		dot = strchr(p, '.');
+		if (!ldh_label(p, dot ? (size_t)(dot - p) : strlen(p)))
+			return 0;
+		if (dot == NULL)
+			break;
+		p = dot + 1;
+	}
+	/* An all-numeric last label would be read as an address. */
+	p = strrchr(s, '.');
+	p = p ? p + 1 : s;
+	return strspn(p, "0123456789") != strlen(p);
+}
+
+int
+sslm_ip_literal(const char *s)
+{
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, s, buf) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, s, buf) == 1)
+		return 6;
+	return 0;
+}
+
+int
+sslm_valid_host(const char *s)
+{
+	return sslm_ip_literal(s) != 0 || sslm_valid_dnsname(s, 0);
+}
+
+int
+sslm_no_ctrl(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
