@@ -38,6 +38,7 @@ struct ctx {
 	const struct sslm_conf_opts *o;
 	char		*confdir;	/* as shown in messages */
 	char		*confabs;	/* absolute */
+	char		*topabs;	/* absolute: the parent of conf.d */
 	const char	*file;		/* file being read, as shown */
 	char		 msg[PATH_MAX + 1024];	/* the last error */
 	struct sslm_toml *main;		/* ssl-mgr.conf */
@@ -344,6 +345,46 @@ split_words(const char *s)
 	return a;
 }
 
+/*
+ * A path from the configuration, absolute: relative paths are taken from
+ * TOP (ssl-mgr took them from the working directory, which is TOP when
+ * ./conf.d is found).  New string; NULL when out of memory.
+ */
+static char *
+top_path(struct ctx *c, const char *p)
+{
+	char *r;
+
+	if (*p == '/')
+		return strdup(p);
+	while (p[0] == '.' && p[1] == '/')
+		for (p += 2; *p == '/'; p++)
+			;
+	if (strcmp(p, ".") == 0 || *p == '\0')
+		return strdup(c->topabs);
+	if (asprintf(&r, "%s%s%s", c->topabs,
+	    strcmp(c->topabs, "/") == 0 ? "" : "/", p) == -1)
+		return NULL;
+	return r;
+}
+
+/* Replace each string of array a by its top_path.  0 or -1. */
+static int
+top_paths(struct ctx *c, json_t *a)
+{
+	size_t	 i;
+	json_t	*v;
+	char	*p;
+
+	json_array_foreach(a, i, v) {
+		if ((p = top_path(c, json_string_value(v))) == NULL)
+			return -1;
+		json_array_set_new(a, i, json_string(p));
+		free(p);
+	}
+	return 0;
+}
+
 /* Command list: each string split into words (split) or kept whole. */
 static json_t *
 get_cmds(struct ctx *c, const struct sslm_toml *t, const char *key,
@@ -410,7 +451,7 @@ load_globals(struct ctx *c)
 	long long	 keep, mins, delay;
 	int		 verb, debug;
 	size_t		 i;
-	char		*p = NULL;
+	char		*p = NULL, *prodabs = NULL, *logabs = NULL;
 
 	top = child(c->main, "globals");
 	if (need_table(c, top, "globals") == -1)
@@ -486,24 +527,28 @@ load_globals(struct ctx *c)
 			    split_words(e->kids[1]->s)));
 		}
 	}
-	if (c->o->test) {
-		if (asprintf(&p, "%s.test", prod) == -1) {
-			p = NULL;
-			goto fail;
-		}
-		prod = p;
+	if (asprintf(&p, "%s%s", prod, c->o->test ? ".test" : "") == -1) {
+		p = NULL;
+		goto fail;
 	}
+	if ((prodabs = top_path(c, p)) == NULL ||
+	    (logabs = top_path(c, logdir)) == NULL)
+		goto fail;
 	s = c->profile;
 	g = json_pack("{s:b,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s}",
 	    "verb", verb, "debug", debug, "sslm_auth_hook", hook,
-	    "prod_cert_dir", prod, "logdir", logdir, "clean_keep",
+	    "prod_cert_dir", prodabs, "logdir", logabs, "clean_keep",
 	    (json_int_t)keep, "min_roll_mins", (json_int_t)mins,
 	    "dns_check_delay", (json_int_t)delay, "dns_xtra_ns", l,
 	    "post_copy_cmd", pcc, "preferred_acme_profile", s);
 	free(p);
+	free(prodabs);
+	free(logabs);
 	return g;
 fail:
 	free(p);
+	free(prodabs);
+	free(logabs);
 	json_decref(l);
 	json_decref(pcc);
 	return NULL;
@@ -715,6 +760,7 @@ load_dns(struct ctx *c)
 	l = get_strlist(c, t, "tlsa_dirs", "dns.tlsa_dirs", chk_path);
 	d = get_strlist(c, t, "depends", "dns.depends", chk_depends);
 	if (r == NULL || a == NULL || l == NULL || d == NULL ||
+	    top_paths(c, a) == -1 || top_paths(c, l) == -1 ||
 	    get_bool(c, t, "skip_prod_copy", "dns.skip_prod_copy", 0,
 	    &skip) == -1) {
 		json_decref(r);
@@ -844,7 +890,8 @@ load_ca(struct ctx *c, const struct sslm_toml *t)
 	const char	*desc, *type, *val, *chain, *prof, *dir, *sdir, *cafile,
 			*kid, *hmac, *kind, *v;
 	const struct sslm_toml *n;
-	char		 pre[128];
+	char		 pre[128], *cafabs = NULL;
+	json_t		*j;
 
 	snprintf(pre, sizeof(pre), "%s.", t->key);
 	if (!sslm_valid_filename(t->key))
@@ -911,11 +958,16 @@ load_ca(struct ctx *c, const struct sslm_toml *t)
 		    "go together"), NULL;
 	if (*dir == '\0')
 		dir = LE_PROD;
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b}",
+	if (*cafile != '\0' && (cafabs = top_path(c, cafile)) == NULL)
+		return NULL;
+	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b}",
 	    "desc", desc, "ca_type", type, "type", kind, "validation", v,
 	    "preferred_chain", chain, "profile", prof, "acme_directory", dir,
-	    "acme_staging_directory", sdir, "acme_ca_file", cafile,
-	    "acme_eab_kid", kid, "acme_eab", *hmac != '\0');
+	    "acme_staging_directory", sdir, "acme_ca_file",
+	    cafabs ? cafabs : "", "acme_eab_kid", kid, "acme_eab",
+	    *hmac != '\0');
+	free(cafabs);
+	return j;
 }
 
 static int
@@ -1640,7 +1692,7 @@ static int
 find_confdir(struct ctx *c)
 {
 	const char	*top = getenv("SSL_MGR_TOPDIR");
-	char		 buf[PATH_MAX];
+	char		 buf[PATH_MAX], *p;
 	size_t		 n;
 
 	if (c->o->confdir != NULL) {
@@ -1673,6 +1725,10 @@ find_confdir(struct ctx *c)
 		sslm_warn("%s", c->confdir);
 		return -1;
 	}
+	if ((c->topabs = strdup(c->confabs)) == NULL)
+		return -1;
+	if ((p = strrchr(c->topabs, '/')) != NULL)
+		*(p == c->topabs ? p + 1 : p) = '\0';
 	return 0;
 }
 
@@ -1738,11 +1794,10 @@ sslm_conf_load(const struct sslm_conf_opts *o, int *nbad)
 	json_t		*doc = NULL, *globals = NULL, *ri = NULL, *dns = NULL,
 			*servers = NULL, *groups = NULL, *g, *svcs, *v, *s,
 			*cls;
-	char		*topabs = NULL, *certs = NULL, *slash;
+	char		*certs = NULL;
 	static const char *const classes[] = { "smtp", "imap", "web", "other",
 	    NULL };
 	size_t		 i, k;
-	int		 ok = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
@@ -1802,24 +1857,14 @@ sslm_conf_load(const struct sslm_conf_opts *o, int *nbad)
 		    "domain", grp, "dns_primary", primary_for(&c, grp),
 		    "services", svcs));
 	}
-	if ((topabs = strdup(c.confabs)) == NULL)
+	if ((certs = top_path(&c, "certs")) == NULL)
 		goto out;
-	if ((slash = strrchr(topabs, '/')) != NULL)
-		*(slash == topabs ? slash + 1 : slash) = '\0';
-	if (asprintf(&certs, "%s%scerts", topabs,
-	    strcmp(topabs, "/") == 0 ? "" : "/") == -1) {
-		certs = NULL;
-		goto out;
-	}
 	doc = json_pack("{s:i,s:s,s:s,s:s,s:b,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
-	    "sslm_conf", 1, "topdir", topabs, "confdir", c.confabs,
+	    "sslm_conf", 1, "topdir", c.topabs, "confdir", c.confabs,
 	    "certs_dir", certs, "test", o->test, "globals", globals,
 	    "renew_info", ri, "dns_primary", c.dns_primary, "dns", dns,
 	    "servers", servers, "cas", c.cas, "groups", groups);
-	ok = doc != NULL;
 out:
-	(void)ok;
-	free(topabs);
 	free(certs);
 	json_decref(globals);
 	json_decref(ri);
@@ -1835,6 +1880,7 @@ out:
 	free(c.capath);
 	free(c.confdir);
 	free(c.confabs);
+	free(c.topabs);
 	return doc;
 }
 
@@ -1870,5 +1916,6 @@ out:
 	free(c.capath);
 	free(c.confdir);
 	free(c.confabs);
+	free(c.topabs);
 	return key;
 }

@@ -642,14 +642,17 @@ static int
 mlstr(struct parser *P, struct sbuf *b, char q)
 {
 	const char	*s;
-	int		 r;
+	int		 r, line = P->line;
 
 	P->p += 3;
 	if (atnl(P))
 		eatnl(P);
 	for (;;) {
-		if (P->p >= P->end)
+		if (P->p >= P->end) {
+			/* Name the line where the string starts. */
+			P->line = line;
 			return perr(P, "unterminated multi-line string");
+		}
 		if (*P->p == q) {
 			if ((r = mlquotes(P, b, q)) != 0)
 				return r == 1 ? 0 : -1;
@@ -1173,7 +1176,7 @@ static int
 scalar(struct parser *P, struct sslm_toml *v)
 {
 	const char	*s = P->p;
-	size_t		 len;
+	size_t		 len, i;
 	char		 what[32];
 
 	while (P->p < P->end && istok((unsigned char)*P->p))
@@ -1195,11 +1198,14 @@ scalar(struct parser *P, struct sslm_toml *v)
 		v->i = len == 4;
 		return 0;
 	}
-	if (len >= 3 && isdig((unsigned char)s[0]) &&
-	    isdig((unsigned char)s[1]) && (s[2] == ':' || (len >= 5 &&
-	    isdig((unsigned char)s[2]) && isdig((unsigned char)s[3]) &&
-	    s[4] == '-')))
-		return datetime(P, s, len, v);
+	if (isdig((unsigned char)s[0])) {
+		/* A ':', or a '-' after a digit, is never part of a number. */
+		for (i = 1; i < len; i++) {
+			if (s[i] == ':' || (s[i] == '-' &&
+			    isdig((unsigned char)s[i - 1])))
+				return datetime(P, s, len, v);
+		}
+	}
 	if (isdig((unsigned char)s[0]) || s[0] == '+' || s[0] == '-' ||
 	    s[0] == 'i' || s[0] == 'n')
 		return number(P, s, len, v);

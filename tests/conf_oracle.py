@@ -36,11 +36,19 @@ G = doc["globals"]
 eq("confdir", doc["confdir"], os.path.realpath(confdir))
 eq("certs_dir", doc["certs_dir"],
    os.path.join(os.path.dirname(os.path.realpath(confdir)), "certs"))
+top = os.path.dirname(os.path.realpath(confdir))
+
+
+def at_top(p):
+    """Relative paths are taken from TOP, the parent of conf.d."""
+    return os.path.normpath(os.path.join(top, p))
+
+
 prod = g.get("prod_cert_dir", "/etc/ssl-mgr/prod-certs")
 if doc["test"]:
     prod += ".test"
-eq("prod_cert_dir", G["prod_cert_dir"], prod)
-eq("logdir", G["logdir"], g.get("logdir", "/var/log/ssl-mgr"))
+eq("prod_cert_dir", G["prod_cert_dir"], at_top(prod))
+eq("logdir", G["logdir"], at_top(g.get("logdir", "/var/log/ssl-mgr")))
 eq("clean_keep", G["clean_keep"], max(1, g.get("clean_keep", 10)))
 eq("min_roll_mins", G["min_roll_mins"], g.get("min_roll_mins", 90))
 if "dns_xtra_ns" in g:
@@ -75,8 +83,10 @@ def strlist(v):
 dns = main.get("dns", {})
 eq("dns.restart_cmd", doc["dns"]["restart_cmd"],
    [[c] for c in strlist(dns.get("restart_cmd"))])
-eq("dns.acme_dir", doc["dns"]["acme_dir"], strlist(dns.get("acme_dir")))
-eq("dns.tlsa_dirs", doc["dns"]["tlsa_dirs"], strlist(dns.get("tlsa_dirs")))
+eq("dns.acme_dir", doc["dns"]["acme_dir"],
+   [at_top(p) for p in strlist(dns.get("acme_dir"))])
+eq("dns.tlsa_dirs", doc["dns"]["tlsa_dirs"],
+   [at_top(p) for p in strlist(dns.get("tlsa_dirs"))])
 for cls in ("smtp", "imap", "web", "other"):
     t = main.get(cls, {})
     S = doc["servers"][cls]
