@@ -9,11 +9,16 @@
 #ifndef SSLM_H
 #define SSLM_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #define SSLM_VERSION	"0.1.0"
 
@@ -156,5 +161,113 @@ json_t	*sslm_conf_load(const struct sslm_conf_opts *, int *nbad);
  * NULL (warned).  The caller wipes and frees it.
  */
 char	*sslm_conf_eab_key(const char *confdir, const char *ca);
+
+/* ---- file.c: crash-safe writes ------------------------------------------ */
+
+/* write(2) all of buf, retrying on EINTR.  0 or -1 (errno set). */
+int	 sslm_write_all(int fd, const void *buf, size_t len);
+/* fsync the directory holding path.  0 or -1 (errno set). */
+int	 sslm_fsync_dir(const char *path);
+/*
+ * Replace path atomically with len bytes of buf and the given mode: a
+ * temporary file (0600 from creation) in the same directory, fsync,
+ * rename, fsync of the directory.  On failure nothing is left behind and
+ * the old file is untouched.  0 or -1 (warned).
+ */
+int	 sslm_write_file(const char *path, const void *buf, size_t len,
+	    mode_t mode);
+/*
+ * Create a new file 0600 with O_EXCL|O_NOFOLLOW (for new private keys);
+ * an existing file is an error.  On a write failure the file is removed.
+ * 0 or -1 (warned).
+ */
+int	 sslm_create_excl(const char *path, const void *buf, size_t len);
+
+/* ---- pem.c: PEM blocks ----------------------------------------------------- */
+
+#define SSLM_PEM_MAX	(1024 * 1024)	/* bound on any PEM input */
+#define SSLM_KEY_MAX	(64 * 1024)	/* bound on a private key file */
+#define SSLM_PEM_LABEL	64
+
+enum {
+	SSLM_PEM_OTHER, SSLM_PEM_CERT, SSLM_PEM_CSR, SSLM_PEM_PRIVKEY,
+	SSLM_PEM_ENCKEY, SSLM_PEM_PUBKEY, SSLM_PEM_DHPARAM
+};
+
+/* One block: begin points into the caller's buffer (BEGIN..END line). */
+struct sslm_pem {
+	char		 label[SSLM_PEM_LABEL];
+	const char	*begin;
+	size_t		 len;
+	int		 line;		/* line of the BEGIN line, from 1 */
+};
+
+/*
+ * Find the PEM blocks of buf (text between blocks is skipped).  *out is a
+ * new array of *nout blocks (free it; it points into buf).  A block
+ * without its END line, or nested BEGIN, is an error: -1 (warned as
+ * "name:line: ...").
+ */
+int	 sslm_pem_split(const char *buf, size_t len, const char *name,
+	    struct sslm_pem **out, size_t *nout);
+/* SSLM_PEM_* for a label. */
+int	 sslm_pem_kind(const char *label);
+/* Decode one block; NULL on failure (OpenSSL error queue set). */
+X509	*sslm_pem_cert(const struct sslm_pem *);
+X509_REQ *sslm_pem_csr(const struct sslm_pem *);
+EVP_PKEY *sslm_pem_privkey(const struct sslm_pem *);
+EVP_PKEY *sslm_pem_pubkey(const struct sslm_pem *);
+/*
+ * Every certificate block of buf, in order (possibly none); NULL when a
+ * block does not decode (warned with its line).  Free with
+ * sk_X509_pop_free(sk, X509_free).
+ */
+STACK_OF(X509) *sslm_read_certs(const char *buf, size_t len,
+	    const char *name);
+/* The first private key of buf; NULL (warned) if none or bad. */
+EVP_PKEY *sslm_read_privkey(const char *buf, size_t len, const char *name);
+/* The first CSR of buf; NULL (warned) if none or bad. */
+X509_REQ *sslm_read_csr(const char *buf, size_t len, const char *name);
+
+/* ---- ossl.c: OpenSSL helpers -------------------------------------------- */
+
+/* The first reason of the OpenSSL error queue (static buffer); clears it. */
+const char *sslm_ossl_reason(void);
+/* Lower-case hex of n bytes, new string (NULL when out of memory). */
+char	*sslm_hex(const unsigned char *, size_t n);
+/* Lower-case hex digest ("SHA256", "SHA512", ...) of n bytes, new string. */
+char	*sslm_digest_hex(const char *md, const unsigned char *, size_t n);
+/* DER SubjectPublicKeyInfo / DER certificate; *der freed with OPENSSL_free. */
+int	 sslm_spki_der(EVP_PKEY *, unsigned char **der, size_t *len);
+int	 sslm_cert_der(X509 *, unsigned char **der, size_t *len);
+/* An ASN1_TIME as time_t.  0 or -1. */
+int	 sslm_asn1_time(const ASN1_TIME *, time_t *);
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf (at least 21 bytes). */
+void	 sslm_fmt_time(time_t, char *buf, size_t len);
+/*
+ * Parse an "as of" time: "YYYY-MM-DDTHH:MM:SSZ", "YYYY-MM-DD" (UTC
+ * midnight) or "@epoch-seconds".  0 or -1.
+ */
+int	 sslm_parse_time(const char *, time_t *);
+/*
+ * Read a secret file ("-" = stdin) of at most max bytes into one buffer
+ * that is never reallocated; NUL-terminated.  Release it with
+ * sslm_freesecret(buf, len + 1).  NULL on error (warned).
+ */
+char	*sslm_readsecret(const char *path, size_t max, size_t *lenp);
+/* Wipe len bytes of buf and free it (NULL is fine). */
+void	 sslm_freesecret(char *buf, size_t len);
+
+/* ---- x509.c: keys, CSRs, certificates (keygen, csrgen, casign) -------- */
+/* (end of x509.c) */
+
+/* ---- chain.c: chain ordering and checks (chainbuild, verify) ----------- */
+/* (end of chain.c) */
+
+/* ---- certinfo.c: facts about PEM objects (info) ------------------------- */
+/* (end of certinfo.c) */
+
+/* ---- tlsa.c and dh.c: DANE records, DH parameters (tlsagen, dhparm) ---- */
+/* (end of tlsa.c and dh.c) */
 
 #endif /* SSLM_H */

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/* ossl.c: small OpenSSL helpers: error reasons, hex digests, times. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "sslm.h"
+
+const char *
+sslm_ossl_reason(void)
+{
+	static char	 buf[256];
+	unsigned long	 e;
+	const char	*r;
+
+	/* The earliest error is the cause; the rest is the call path. */
+	e = ERR_get_error();
+	if (e == 0)
+		snprintf(buf, sizeof(buf), "unknown error");
+	else if ((r = ERR_reason_error_string(e)) != NULL)
+		snprintf(buf, sizeof(buf), "%s", r);
+	else
+		snprintf(buf, sizeof(buf), "error %lx", e);
+	ERR_clear_error();
+	return buf;
+}
+
+char *
+sslm_hex(const unsigned char *p, size_t n)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	char			*s;
+	size_t			 i;
+
+	if ((s = malloc(2 * n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		s[2 * i] = digits[p[i] >> 4];
+		s[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	s[2 * n] = '\0';
+	return s;
+}
+
+char *
+sslm_digest_hex(const char *md, const unsigned char *p, size_t n)
+{
+	unsigned char	 d[EVP_MAX_MD_SIZE];
+	unsigned int	 dl = 0;
+	EVP_MD		*m;
+	char		*s = NULL;
+
+	if ((m = EVP_MD_fetch(NULL, md, NULL)) == NULL) {
+		sslm_warnx("digest %s: %s", md, sslm_ossl_reason());
+		return NULL;
+	}
+	if (EVP_Digest(p, n, d, &dl, m, NULL))
+		s = sslm_hex(d, dl);
+	else
+		sslm_warnx("digest %s: %s", md, sslm_ossl_reason());
+	EVP_MD_free(m);
+	return s;
+}
+
+int
+sslm_spki_der(EVP_PKEY *k, unsigned char **der, size_t *len)
+{
+	int n;
+
+	*der = NULL;
+	if ((n = i2d_PUBKEY(k, der)) <= 0) {
+		sslm_warnx("public key: %s", sslm_ossl_reason());
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+sslm_cert_der(X509 *x, unsigned char **der, size_t *len)
+{
+	int n;
+
+	*der = NULL;
+	if ((n = i2d_X509(x, der)) <= 0) {
+		sslm_warnx("certificate: %s", sslm_ossl_reason());
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+sslm_asn1_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+void
+sslm_fmt_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+sslm_parse_time(const char *s, time_t *out)
+{
+	struct tm	 tm;
+	char		*end;
+	long long	 v;
+
+	if (s[0] == '@') {
+		v = strtoll(s + 1, &end, 10);
+		if (s[1] == '\0' || *end != '\0')
+			return -1;
+		*out = (time_t)v;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0') {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+		if (end == NULL || *end != '\0')
+			return -1;
+	}
+	*out = timegm(&tm);
+	return 0;
+}
+
+char *
+sslm_readsecret(const char *path, size_t max, size_t *lenp)
+{
+	/*
+	 * One allocation of the full size, never realloc'ed, so no copy
+	 * of the secret is left behind in freed memory.
+	 */
+	char	*buf;
+	size_t	 len = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if (strcmp(path, "-") == 0)
+		fd = 0;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		sslm_warn("%s", path);
+		return NULL;
+	}
+	if ((buf = malloc(max + 2)) == NULL) {
+		sslm_warn("%s", path);
+		goto fail;
+	}
+	for (;;) {
+		n = read(fd, buf + len, max + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			sslm_warn("%s", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			sslm_warnx("%s: larger than %zu bytes", path, max);
+			goto fail;
+		}
+	}
+	buf[len] = '\0';
+	*lenp = len;
+	if (fd > 0)
+		close(fd);
+	return buf;
+fail:
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, max + 2);
+		free(buf);
+	}
+	if (fd > 0)
+		close(fd);
+	return NULL;
+}
+
+void
+sslm_freesecret(char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+}
