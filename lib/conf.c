@@ -956,7 +956,9 @@ load_ca(struct ctx *c, const struct sslm_toml *t)
 	if ((*hmac != '\0') != (*kid != '\0'))
 		return bad(c, t, t->key, "acme_eab_kid and acme_eab_hmac_key "
 		    "go together"), NULL;
-	if (*dir == '\0')
+	if (strcmp(kind, "local") == 0)
+		dir = prof = "";	/* ACME keys mean nothing for a local CA */
+	else if (*dir == '\0')
 		dir = LE_PROD;
 	if (*cafile != '\0' && (cafabs = top_path(c, cafile)) == NULL)
 		return NULL;
@@ -1312,9 +1314,24 @@ fail:
 }
 
 /* The signer of a service, from signing_ca and the CAs. */
+/* Is DNS name n the apex or a name below it (case-insensitive)? */
+static int
+under_apex(const char *n, const char *apex)
+{
+	size_t ln, la = strlen(apex);
+
+	if (strncmp(n, "*.", 2) == 0)
+		n += 2;
+	ln = strlen(n);
+	if (strcasecmp(n, apex) == 0)
+		return 1;
+	return ln > la + 1 && n[ln - la - 1] == '.' &&
+	    strcasecmp(n + ln - la, apex) == 0;
+}
+
 static json_t *
 svc_signer(struct ctx *c, const struct sslm_toml *svc, const char *name,
-    json_t *x509)
+    json_t *x509, const char *grp)
 {
 	const struct sslm_toml	*n = child(svc, "signing_ca");
 	json_t			*ca, *v;
@@ -1347,6 +1364,11 @@ svc_signer(struct ctx *c, const struct sslm_toml *svc, const char *name,
 			return bad(c, n, "signing_ca", "IP address %s needs "
 			    "http-01 but CA \"%s\" uses dns-01", san, name),
 			    NULL;
+		/* dns-01 records go into the zone of the group's apex. */
+		if (strcmp(val, "dns-01") == 0 && !under_apex(san, grp))
+			return bad(c, n, "signing_ca", "%s is not in %s: "
+			    "dns-01 answers are published in the group's "
+			    "zone", san, grp), NULL;
 	}
 	dir = json_string_value(json_object_get(ca, "acme_directory"));
 	sdir = json_string_value(json_object_get(ca,
@@ -1447,10 +1469,13 @@ load_service(struct ctx *c, const char *grp, const char *svc)
 	if ((key = svc_key(c, ko, isca)) == NULL ||
 	    (x509 = svc_x509(c, xt, isca)) == NULL ||
 	    (dane = svc_dane(c, child(doc, "dane_tls"))) == NULL ||
-	    (signer = svc_signer(c, doc, sca, x509)) == NULL)
+	    (signer = svc_signer(c, doc, sca, x509, grp)) == NULL)
 		goto out;
 	if (ttl < 0)
 		ttl = 0;
+	if (isca && child(cat, "sign_end_days") == NULL)
+		warn_at(c, cat, "CA.sign_end_days", "not set: certificates "
+		    "signed by this CA are valid for 1 day");
 	if (days < 1)
 		days = 1;
 	out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:I,s:{s:I,s:s}}",

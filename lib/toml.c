@@ -33,7 +33,7 @@
 /* struct sslm_toml flags (parser bookkeeping). */
 #define F_INLINE	0x01	/* inline table or static array: immutable */
 #define F_DEFINED	0x02	/* table defined by [header] or [[header]] */
-#define F_DOTTED	0x04	/* table created by dotted keys */
+#define F_DOTTED	0x04	/* table created or defined by dotted keys */
 #define F_AOT		0x08	/* array created by [[header]] */
 #define F_KEYLEN	0x10	/* key holds a NUL; its size_t length precedes it */
 
@@ -734,8 +734,9 @@ keyseg(struct parser *P, struct sbuf *k)
 
 /*
  * key = value into table t (at tree depth depth), in a section or an
- * inline table.  Dotted keys may only walk through tables that dotted keys
- * created; never into one defined by a header or an inline one.
+ * inline table.  Dotted keys may walk through tables that dotted keys
+ * created or that a header only implied, never into one defined by a
+ * header, an array of tables, or an inline table.
  */
 static int
 keyval(struct parser *P, struct sslm_toml *t, int depth)
@@ -765,11 +766,16 @@ keyval(struct parser *P, struct sslm_toml *t, int depth)
 			perr(P, "cannot extend inline table %s",
 			    kname(k.p, k.len, kb, sizeof(kb)));
 			goto out;
-		} else if (!(kid->flags & F_DOTTED)) {
+		} else if (kid->flags & F_DEFINED) {
 			perr(P, "cannot extend table %s with dotted keys",
 			    kname(k.p, k.len, kb, sizeof(kb)));
 			goto out;
 		}
+		/*
+		 * A table a header only implied is defined by these dotted
+		 * keys now: no header may define it later.
+		 */
+		kid->flags |= F_DOTTED;
 		t = kid;
 		depth++;
 	}

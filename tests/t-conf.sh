@@ -93,10 +93,12 @@ top=$(cd "$d/.." && pwd -P)
 run sh -c 'cd "$1" && sslm-conf' sh "$top"
 expect_rc 0 "discovery: ./conf.d"
 expect_jq ".topdir == \"$top\"" "discovery: topdir is the cwd"
+# shellcheck disable=SC2016
 run env SSL_MGR_TOPDIR="$top" sh -c 'cd / && sslm-conf'
 expect_rc 0 "discovery: SSL_MGR_TOPDIR"
 expect_jq ".confdir == \"$top/conf.d\" and .certs_dir == \"$top/certs\"" \
     "discovery: SSL_MGR_TOPDIR gives confdir and certs_dir"
+# shellcheck disable=SC2016
 run env SSL_MGR_TOPDIR="$w/nonexistent" sh -c 'cd "$1" && sslm-conf' sh "$top"
 expect_rc 0 "discovery: SSL_MGR_TOPDIR without conf.d falls back to ./conf.d"
 run sslm-conf -c "$w/nonexistent/conf.d"
@@ -368,3 +370,33 @@ expect_err_match "$d/$m:$(lineof "$d/$m" 'bits =' ): KeyOpts.bits: ignored, the 
     "warnings: [KeyOpts] bits named with its line"
 expect_err_match "$d/ssl-mgr.conf:$(lineof "$d/ssl-mgr.conf" 'colour'): globals.colour: unknown key" \
     "warnings: unknown global named with its line"
+
+# -h: usage on stdout, exit 0.
+run sslm-conf -h
+expect_rc 0 "-h: exit 0"
+if grep -q '^usage: sslm-conf' "$T_OUT"; then
+	ok "-h: usage on stdout"
+else
+	notok "-h: usage on stdout" "$(cat "$T_OUT")"
+fi
+
+# A local CA carries no ACME settings.
+run cat "$w/ca-self.json"
+expect_jq '.cas["my-int"] | .type == "local" and .acme_directory == "" and .profile == ""' \
+    "local CA: no ACME directory or profile"
+
+# dns-01 answers go into the group's zone: a SAN outside it is refused.
+d=$(variant outside letsencrypt)
+sed -i "s/^\( *sans = \[\)/\1'www.example.org', /" "$d/$w1"
+expect_bad "dns-01 SAN outside the apex" "$d" "$w1" "$(lineof "$d/$w1" '^signing_ca')" \
+    'signing_ca: www.example.org is not in example.com'
+
+# A CA service without sign_end_days is warned about (1-day certificates).
+d=$(variant days ca-self)
+sed -i '/sign_end_days/d' "$d/ca/my-int"
+run sslm-conf -c "$d"
+expect_rc 0 "CA without sign_end_days: loads"
+expect_err_match "ca/my-int:[0-9]+: CA.sign_end_days: not set" \
+    "CA without sign_end_days: warned"
+expect_jq '.groups[0].services[1].ca.sign_end_days == 1' \
+    "CA without sign_end_days: 1 day, as ssl-mgr"

@@ -119,3 +119,18 @@ printf 'a = 1979-05-27 07:32:00.5z\nb = 1979-05-27t07:32:00\n' >"$d/dt.toml"
 run sslm-conf -T "$d/dt.toml" || :
 expect_jq '.a == "1979-05-27T07:32:00.5Z" and .b == "1979-05-27T07:32:00"' \
     "toml: date-time normalised"
+
+# Dotted keys may define a table a header only implied; after that no
+# header may define it.
+printf '[a.b.c]\nx = 1\n[a]\nb.d = 2\n' >"$d/implied.toml"
+run sslm-conf -T "$d/implied.toml" || :
+expect_jq '.a.b.c.x == 1 and .a.b.d == 2' \
+    "toml: dotted keys define an implied table"
+printf '[a.b.c]\n[a]\nb.d = 2\n[a.b]\n' >"$d/implied2.toml"
+run sslm-conf -T "$d/implied2.toml" || :
+expect_err_match ":4: table \"b\" already defined\$" \
+    "toml: header after dotted keys defined the table"
+printf '[a.b]\n[a]\nb.d = 2\n' >"$d/defined.toml"
+run sslm-conf -T "$d/defined.toml" || :
+expect_err_match ":3: cannot extend table \"b\" with dotted keys\$" \
+    "toml: dotted keys cannot extend a table defined by a header"

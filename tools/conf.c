@@ -13,13 +13,13 @@
 #include "sslm.h"
 
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status == 0 ? stdout : stderr,
 	    "usage: sslm-conf [-kt] [-c confdir] [grp[:svc,...] ...]\n"
 	    "       sslm-conf -T file\n"
 	    "       sslm-conf [-c confdir] -K ca\n");
-	exit(SSLM_EXIT_USAGE);
+	exit(status);
 }
 
 /* Resolve the configuration and print it. */
@@ -124,16 +124,18 @@ main(int argc, char *argv[])
 			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
 			    SSLM_EXIT_FAIL;
 		case 'h':
+			usage(SSLM_EXIT_OK);
+			break;
 		default:
-			usage();
+			usage(SSLM_EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if ((toml != NULL || eab != NULL) && argc != 0)
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	if (toml != NULL && (eab != NULL || o.confdir != NULL))
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	if (toml != NULL)
 		rc = run_toml(toml);
 	else if (eab != NULL)
