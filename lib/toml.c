@@ -31,11 +31,11 @@
 #define TOML_MAXDEPTH	128
 
 /* struct sslm_toml flags (parser bookkeeping). */
-#define F_INLINE	0x01	/* inline table or static array: immutable */
-#define F_DEFINED	0x02	/* table defined by [header] or [[header]] */
-#define F_DOTTED	0x04	/* table created or defined by dotted keys */
-#define F_AOT		0x08	/* array created by [[header]] */
-#define F_KEYLEN	0x10	/* key holds a NUL; its size_t length precedes it */
+#define F_INLINE	0x01	/* inline table, static array: immutable */
+#define F_DEFINED	0x02	/* table defined by [a] or [[a]] */
+#define F_DOTTED	0x04	/* table created/defined by dotted keys */
+#define F_AOT		0x08	/* array created by [[a]] */
+#define F_KEYLEN	0x10	/* key holds a NUL: size_t length before it */
 
 struct sbuf {
 	char	*p;
@@ -59,7 +59,7 @@ struct parser {
 	struct sslm_toml	*root;
 	struct sslm_toml	*cur;	/* table of the current section */
 	int			 curdepth;
-	struct hent		*ht;	/* (parent, key) -> kid, open addressing */
+	struct hent		*ht;	/* (parent, key) -> kid */
 	size_t			 htcap;
 	size_t			 htn;
 };
@@ -1087,7 +1087,7 @@ number(struct parser *P, const char *s, size_t len, struct sslm_toml *v)
 		if (s[i] == 'i')
 			v->f = neg ? -HUGE_VAL : HUGE_VAL;
 		else
-			v->f = neg ? -NAN : NAN;
+			v->f = neg ? -(double)NAN : (double)NAN;
 		rc = 0;
 		goto out;
 	}

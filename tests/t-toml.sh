@@ -67,8 +67,8 @@ run sslm-conf -T "$d/hex.toml" || :
 expect_rc 3 "toml: 0x8000000000000000 rejected"
 
 # Deep nesting is a clean error, not a stack overflow.
-awk 'BEGIN { printf "a = "; for (i = 0; i < 10000; i++) printf "["; print "" }' \
-    >"$d/deep.toml"
+awk 'BEGIN { printf "a = "; for (i = 0; i < 10000; i++) printf "[";
+    print "" }' >"$d/deep.toml"
 run sslm-conf -T "$d/deep.toml" || :
 expect_rc 3 "toml: 10000 nested arrays rejected"
 expect_err_match ":1: nested deeper than [0-9]+ levels\$" \
@@ -78,8 +78,8 @@ awk 'BEGIN { printf "a = "; for (i = 0; i < 10000; i++) printf "{b = ";
     print "" }' >"$d/deepinl.toml"
 run sslm-conf -T "$d/deepinl.toml" || :
 expect_rc 3 "toml: 10000 nested inline tables rejected"
-awk 'BEGIN { printf "["; for (i = 0; i < 10000; i++) printf "a."; print "b]" }' \
-    >"$d/deephdr.toml"
+awk 'BEGIN { printf "["; for (i = 0; i < 10000; i++) printf "a.";
+    print "b]" }' >"$d/deephdr.toml"
 run sslm-conf -T "$d/deephdr.toml" || :
 expect_rc 3 "toml: a 10000-level table header rejected"
 
