@@ -161,7 +161,7 @@ sslm_readsecret(const char *path, size_t max, size_t *lenp)
 
 	if (strcmp(path, "-") == 0)
 		fd = 0;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		sslm_warn("%s", path);
 		return NULL;
 	}

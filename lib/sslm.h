@@ -259,15 +259,246 @@ char	*sslm_readsecret(const char *path, size_t max, size_t *lenp);
 void	 sslm_freesecret(char *buf, size_t len);
 
 /* ---- x509.c: keys, CSRs, certificates (keygen, csrgen, casign) -------- */
+
+#include <openssl/x509v3.h>	/* GENERAL_NAMES */
+
+#define SSLM_RSA_MIN	2048	/* RSA sizes the suite makes and accepts */
+#define SSLM_RSA_MAX	8192
+#define SSLM_KEYID_LEN	20	/* SHA-1 key identifier */
+#define SSLM_SERIAL_LEN	20	/* random serial bytes (top bit clear) */
+
+/*
+ * Canonical name ("secp256r1", "secp384r1", "secp521r1") of a curve given
+ * as any of those, prime256v1, P-256, P-384, P-521 (any case), or NULL.
+ * Static string.
+ */
+const char *sslm_curve_canon(const char *);
+/*
+ * A new key: ktype "ec" (curve as for sslm_curve_canon), "rsa" (bits in
+ * SSLM_RSA_MIN..SSLM_RSA_MAX, e = 65537) or "ed25519".  NULL (warned).
+ * Free with EVP_PKEY_free.
+ */
+EVP_PKEY *sslm_key_generate(const char *ktype, const char *curve, int bits);
+/*
+ * Unencrypted PKCS#8 PEM of a private key in a new NUL-terminated buffer
+ * of *len bytes; no other copy is left in memory.  The caller releases
+ * it with sslm_freesecret(*pem, *len + 1).  0 or -1 (warned).
+ */
+int	 sslm_key_pem(EVP_PKEY *, char **pem, size_t *len);
+/*
+ * The private key in file path ("-" = stdin, at most SSLM_KEY_MAX bytes);
+ * the file's bytes are wiped.  NULL (warned).  Free with EVP_PKEY_free.
+ */
+EVP_PKEY *sslm_load_privkey(const char *path);
+/* "ec", "rsa", "ed25519", or NULL for another type.  Static string. */
+const char *sslm_key_type(const EVP_PKEY *);
+/*
+ * Is the key one the suite uses: RSA of SSLM_RSA_MIN..SSLM_RSA_MAX bits,
+ * EC on P-256, P-384 or P-521, Ed25519?  0, or -1 (warned as "what: ...").
+ */
+int	 sslm_key_check(const EVP_PKEY *, const char *what);
+/* 1 when the two keys have the same public key, else 0. */
+int	 sslm_key_match(const EVP_PKEY *, const EVP_PKEY *);
+/*
+ * Canonical digest name (sha256, sha384, sha512, sha3_256, sha3_384,
+ * sha3_512) of a name in any case, '-' for '_'; NULL if unsupported.
+ */
+const char *sslm_digest_canon(const char *);
+/*
+ * The digest key k signs with: *md is NULL for Ed25519 (no digest), else
+ * the fetched digest name (see sslm_digest_canon), freed by the caller
+ * with EVP_MD_free.  0, or -1 (warned) for an unsupported name.
+ */
+int	 sslm_sign_md(const EVP_PKEY *k, const char *name, EVP_MD **md);
+/*
+ * Sign x (a certificate) or, when x is NULL, req with key and md (NULL
+ * for Ed25519), then verify the new signature with key: a signature this
+ * OpenSSL cannot verify (ECDSA with SHA-3 before OpenSSL 3.2) is refused.
+ * 0 or -1 (warned).
+ */
+int	 sslm_sign(X509 *x, X509_REQ *req, EVP_PKEY *key, const EVP_MD *md);
+/*
+ * Append to *sk (created when NULL) the basicConstraints, keyUsage and
+ * extendedKeyUsage of a CA (ca set: critical CA:TRUE; critical
+ * keyCertSign, cRLSign, digitalSignature; no EKU) or of a leaf for key k
+ * (critical CA:FALSE; critical digitalSignature, plus keyEncipherment
+ * for RSA; EKU serverAuth, clientAuth).  0 or -1 (warned).  The caller
+ * frees *sk with sk_X509_EXTENSION_pop_free(*sk, X509_EXTENSION_free).
+ */
+int	 sslm_ext_profile(STACK_OF(X509_EXTENSION) **sk, int ca,
+	    const EVP_PKEY *k);
+/*
+ * Append a subjectAltName entry: an IPv4/IPv6 literal becomes an
+ * iPAddress, a DNS name or wildcard a dNSName (lower case).  An entry
+ * already present is skipped.  0, or -1 (warned) for anything else.
+ */
+int	 sslm_san_push(GENERAL_NAMES *, const char *name);
+/*
+ * Check that every entry is a well-formed dNSName (wildcards allowed) or
+ * iPAddress.  0, or -1 (warned as "what: ...").
+ */
+int	 sslm_san_check(const GENERAL_NAMES *, const char *what);
+/*
+ * The key identifier of RFC 5280 4.2.1.2 method 1 (SHA-1 of the
+ * subjectPublicKey BIT STRING) into id.  0 or -1 (warned).
+ */
+int	 sslm_key_id(const EVP_PKEY *, unsigned char id[SSLM_KEYID_LEN]);
+/* Set serial to SSLM_SERIAL_LEN random bytes, top bit clear, not zero. */
+int	 sslm_random_serial(ASN1_INTEGER *serial);
+/*
+ * One service object as printed by sslm-conf(1), read from path ("-" =
+ * stdin, at most SSLM_PEM_MAX bytes).  New reference, or NULL (warned).
+ */
+json_t	*sslm_read_service(const char *path);
+/*
+ * svc.obj.key (svc.key when obj is NULL): 0 and *out set (a string
+ * pointing into svc / the integer), 1 when absent, -1 (warned as
+ * "path: obj.key: ...") when of another type.
+ */
+int	 sslm_svc_str(const json_t *svc, const char *path, const char *obj,
+	    const char *key, const char **out);
+int	 sslm_svc_int(const json_t *svc, const char *path, const char *obj,
+	    const char *key, long long *out);
 /* (end of x509.c) */
 
 /* ---- chain.c: chain ordering and checks (chainbuild, verify) ----------- */
+
+#define SSLM_CHAIN_MAX		100	/* certificates in a chain input */
+#define SSLM_CHAIN_COMPLETE	0x01	/* a missing issuer is an error */
+#define SSLM_CHAIN_NOROOT	0x02	/* drop a self-signed top */
+
+/*
+ * Every certificate of the files paths[0..npaths-1] ("-" = stdin), in
+ * order (possibly none); each file is bounded by SSLM_PEM_MAX, and all
+ * together hold at most max certificates.  NULL on error (warned).
+ * Free with sk_X509_pop_free(sk, X509_free).
+ */
+STACK_OF(X509) *sslm_chain_read(char *const *paths, int npaths, int max);
+/*
+ * The private key of a key file ("-" = stdin; read as a secret).  With
+ * pem not NULL, *pem gets a copy of the key's PEM block (*pemlen bytes,
+ * NUL-terminated): the caller releases it with
+ * sslm_freesecret(*pem, *pemlen + 1).  NULL on error (warned).
+ */
+EVP_PKEY *sslm_chain_loadkey(const char *path, char **pem, size_t *pemlen);
+/* A name as RFC 2253 text (UTF-8 kept); new string, NULL if no memory. */
+char	*sslm_chain_dn(const X509_NAME *);
+/* 1 when the certificate's public key is key, else 0. */
+int	 sslm_chain_keymatch(X509 *, EVP_PKEY *key);
+/*
+ * Did parent issue child?  1: the issuer name is parent's subject, the
+ * key identifiers agree (an AKI equal to the child's own SKI, as ssl-mgr
+ * writes, is ignored) and the signature verifies with parent's key;
+ * 2: names and identifiers agree but the signature does not verify;
+ * 0: parent is not child's issuer.  (child == parent: self-signed.)
+ */
+int	 sslm_chain_issued(X509 *child, X509 *parent);
+/*
+ * Order the certificates of in from the leaf up: the leaf is the one
+ * that issued no other (and holds key, when key is not NULL); each next
+ * one issued the previous (sslm_chain_issued); among alternates a path
+ * to a self-signed top wins, then the shortest, then input order.
+ * Duplicates and certificates off the path are dropped with a note on
+ * stderr.  flags: SSLM_CHAIN_*.  Returns a new stack (its own
+ * references; free with sk_X509_pop_free(sk, X509_free)) or NULL with
+ * the reason warned (two leaves, no leaf for the key, a bad signature,
+ * a loop, a missing issuer with SSLM_CHAIN_COMPLETE).
+ */
+STACK_OF(X509) *sslm_chain_order(STACK_OF(X509) *in, EVP_PKEY *key,
+	    int flags);
 /* (end of chain.c) */
 
 /* ---- certinfo.c: facts about PEM objects (info) ------------------------- */
+/*
+ * Facts about PEM objects as JSON objects (schema in sslm-info(1)); a
+ * private key only ever yields its public half.  Every json_t returned is
+ * a new reference the caller json_decref()s; NULL on failure.
+ */
+/* Facts of one block of any label; NULL (warned "name:line: ...") if bad. */
+json_t	*sslm_info_block(const struct sslm_pem *, const char *name,
+	    time_t now);
+/* {"type": "certificate", subject, ..., is_ca}; seconds_left from now. */
+json_t	*sslm_info_cert(X509 *, time_t now);
+/* {"type": "csr", subject, sans, key, sig_alg, spki_sha256, signature_ok}. */
+json_t	*sslm_info_csr(X509_REQ *);
+/* {"type": "private_key" or "public_key", key, spki_sha256}. */
+json_t	*sslm_info_key(EVP_PKEY *, int private);
+/* {"type": "ec"|"rsa"|"ed25519"|..., "bits": N, "curve": "P-256" (EC)}. */
+json_t	*sslm_info_keydesc(const EVP_PKEY *);
+/* RFC 4514 string of a name (XN_FLAG_RFC2253); caller frees.  NULL: ENOMEM. */
+char	*sslm_info_name(const X509_NAME *);
+/* "%4dd HH:MM:SS" of |secs| into buf (at least 32 bytes). */
+void	 sslm_info_duration(long long secs, char *buf, size_t len);
+/* The 70-dash rule, the file label and an empty line.  0 or -1. */
+int	 sslm_info_header(FILE *, const char *name);
+/*
+ * The ssl-mgr summary lines (Expires, Issued, Issuer, Subject, Sans,
+ * Pubkey, Sig algo, Key algo, ...) of facts from sslm_info_*; now is
+ * the reference time.  0, or -1 on a write error.
+ */
+int	 sslm_info_text(FILE *, const json_t *facts, time_t now);
+/*
+ * Openssl-style full text of a block (X509_print_ex, X509_REQ_print_ex,
+ * EVP_PKEY_print_public, EVP_PKEY_print_params).  0, or -1 (warned).
+ */
+int	 sslm_info_verbose(FILE *, const struct sslm_pem *, const char *name);
 /* (end of certinfo.c) */
 
 /* ---- tlsa.c and dh.c: DANE records, DH parameters (tlsagen, dhparm) ---- */
+
+/* Which owner names an item gets besides _port._proto.<apex>. */
+enum { SSLM_TLSA_AUTO, SSLM_TLSA_MX, SSLM_TLSA_SANS };
+
+/* One dane_tls item, checked: usage 2|3, selector 0|1, match 0..2. */
+struct sslm_tlsa_item {
+	int	port;		/* 1..65535 */
+	char	proto[8];	/* "tcp", "udp" or "sctp" */
+	int	usage;
+	int	selector;
+	int	match;
+	int	subtype;	/* SSLM_TLSA_AUTO, _MX or _SANS */
+};
+
+/*
+ * Parse "PORT/PROTO/USAGE/SELECTOR/MATCH[/SUBTYPE]"; usage, selector and
+ * matching type may be numbers or RFC 7218 acronyms (DANE-EE, SPKI,
+ * SHA2-256), subtype MX or SANS in any case.  0, or -1 with the reason
+ * in err (nothing printed).
+ */
+int	 sslm_tlsa_parse(const char *, struct sslm_tlsa_item *, char *err,
+	    size_t errlen);
+/* The same from one object of sslm-conf's "dane_tls" array. */
+int	 sslm_tlsa_from_json(const json_t *, struct sslm_tlsa_item *,
+	    char *err, size_t errlen);
+/* 1 when the item's extra owners are the MX hosts (subtype MX, or no
+ * subtype and port 25), 0 when they are the SANs. */
+int	 sslm_tlsa_use_mx(const struct sslm_tlsa_item *);
+/*
+ * Certificate association data as lower-case hex, a new string (free).
+ * selector 0 needs cert (its DER); selector 1 uses key when not NULL,
+ * else the certificate's public key.  NULL on error (warned).
+ */
+char	*sslm_tlsa_data(X509 *cert, EVP_PKEY *key, int selector, int match);
+/*
+ * One record in zone-file form, "<owner>[ <ttl>] IN TLSA u s m hex\n"
+ * (no TTL when ttl <= 0); data of 72 hex digits or more is written in
+ * the parenthesised multi-line form unless oneline.  New string (free);
+ * NULL when out of memory (warned).
+ */
+char	*sslm_tlsa_rr(const char *owner, long ttl,
+	    const struct sslm_tlsa_item *, const char *hex, int oneline);
+
+/* Bits of an RFC 7919 group name ("ffdhe2048".."ffdhe8192", any case);
+ * 0 when it is not one. */
+int	 sslm_dh_group_bits(const char *name);
+/* Parameters of an RFC 7919 group; NULL (warned).  EVP_PKEY_free it. */
+EVP_PKEY *sslm_dh_named(const char *name);
+/* Fresh safe-prime parameters, generator 2, bits 512..16384 (slow).
+ * NULL (warned).  EVP_PKEY_free it. */
+EVP_PKEY *sslm_dh_generate(int bits);
+/* PKCS#3 PEM ("DH PARAMETERS") of pk, a new NUL-terminated string of
+ * *lenp bytes (free); NULL (warned). */
+char	*sslm_dh_pem(EVP_PKEY *pk, size_t *lenp);
 /* (end of tlsa.c and dh.c) */
 
 #endif /* SSLM_H */
