@@ -32,7 +32,8 @@ TOOLS	 = $(patsubst tools/%.c,%,$(wildcard tools/*.c))
 PIPES	 = $(notdir $(wildcard pipelines/sslm-*))
 PROGS	 = $(TOOLS:%=$(OUTDIR)/sslm-%) $(PIPES:%=$(OUTDIR)/%)
 MANS	 = $(wildcard man/*.[1-8])
-SHFILES	 = $(wildcard pipelines/sslm-* tests/*.sh tests/run scripts/* \
+SHFILES	 = $(wildcard pipelines/sslm-* tests/*.sh tests/env/*.sh tests/run \
+	   scripts/* examples/*/make-ca \
 	   examples/*/*.sh .ci/run)
 
 .PHONY: all pkgcheck check check-asan lint demo bench install uninstall \

@@ -1,7 +1,7 @@
 #!/bin/sh
-# make demo: a scratch copy of examples/ca-self, resolved by sslm-conf.
-# It grows with the project; today it shows what sslm-conf makes of the
-# configuration that the lifecycle tools will run on.
+# make demo: the private CA of examples/ca-self, end to end, in a scratch
+# directory: root and intermediate CA, web and mail certificates with DANE
+# records, the roll, the status table, and where everything is.
 set -eu
 umask 077
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,33 +12,33 @@ unset SSL_MGR_TOPDIR || true
 demo=$(mktemp -d "${TMPDIR:-/tmp}/sslm-demo.XXXXXX")
 cp -R "$top/examples/ca-self/conf.d" "$demo/"
 cd "$demo"
+echo "sslm demo in $demo (a copy of examples/ca-self)"
 
-echo "sslm demo in $demo"
-echo
-echo "\$ sslm-conf            # finds ./conf.d like ssl-mgr"
-sslm-conf >resolved.json
-jq -r '
-  ["GROUP", "SERVICE", "SIGNER", "KEY", "NAMES", "DANE"],
-  (.groups[] | .domain as $g | .services[] |
-    [$g, .service,
-     (.signer.type + (if .signer.ca then ":" + .signer.ca else "" end)),
-     (.key.ktype + "/" + (if .key.ktype == "rsa"
-        then (.key.rsa_bits | tostring) else .key.ec_algo end)),
-     (.x509.sans | if length == 0 then "-" else join(",") end),
-     (.dane_tls | if length == 0 then "-" else
-        map("\(.port)/\(.proto) \(.usage) \(.selector) \(.match_type)")
-        | join(",") end)])
-  | @tsv' resolved.json >table.tsv
-# Align the columns (two passes over the file; awk is always there).
-awk -F '\t' 'NR == FNR { for (i = 1; i <= NF; i++)
-	if (length($i) > w[i]) w[i] = length($i); next }
-	{ for (i = 1; i < NF; i++) printf("%-" w[i] "s  ", $i); print $NF }' \
-    table.tsv table.tsv
-echo
-jq -r '"prod_cert_dir: \(.globals.prod_cert_dir)",
-  "renew timing:  \(.renew_info | length) points, 90-day certs renew " +
-  "\(.renew_info[] | select(.lifetime == 90) | .target) days before expiry"' \
-    resolved.json
-echo
-echo "The resolved configuration: $demo/resolved.json"
-echo "Try: sslm-conf -c $demo/conf.d example.com:mail-ec | jq '.groups[0].services[0]'"
+show() {
+	echo
+	echo "\$ $*"
+	"$@"
+}
+
+show sslm-conf -c conf.d -k >/dev/null
+show sh "$top/examples/ca-self/make-ca" root
+show sslm-mgr -renew
+show sslm-mgr -roll
+show sslm-mgr -s
+show openssl verify -CAfile certs/ca/my-root/curr/cert.pem \
+    -untrusted certs/ca/my-int/curr/cert.pem \
+    certs/example.com/web-ec/curr/cert.pem certs/example.com/mail-ec/curr/cert.pem
+show cat certs/example.com/tlsa.example.com
+
+cat <<EOM
+
+Where things are:
+  $demo/conf.d                      the configuration (ssl-mgr format)
+  $demo/certs/<group>/<service>/    curr, next, prev -> db/<stamp>/ sets
+  $demo/certs/example.com/tlsa.example.com
+                                    DANE records of curr + next
+  $demo/prod-certs/                 what the servers read
+  $demo/dns/include-tlsa/           the TLSA file for the zone
+  $demo/logs/sslm                   the log
+Try: cd $demo && sslm-mgr -s -v; sslm-mgr -renew -f -r; sslm-mgr -s --json | jq .
+EOM

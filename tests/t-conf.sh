@@ -56,8 +56,7 @@ expect_jq '.groups[0].services[1].signer == {"type": "local", "ca": "my-root"}' 
 expect_jq '[.groups[1].services[].signer.ca] == ["my-int", "my-int"]' \
     "ca-self: leaves signed by my-int"
 expect_jq '.groups[1].services[] | select(.service == "mail-ec") |
-    .dane_tls[1].subtype == "SANS" and .dane_tls[0].subtype == ""' \
-    "ca-self: dane subtype normalised"
+    .dane_tls[1].subtype == "SANS"' "ca-self: dane subtype kept"
 expect_jq '.groups[1].dns_primary == {"server": "127.0.0.1", "port": 53}' \
     "ca-self: dns_primary default applies to example.com"
 expect_jq '.globals.dns_xtra_ns == []' "ca-self: no public resolvers"
@@ -65,6 +64,9 @@ expect_jq '[.servers | keys_unsorted[]] == ["smtp", "imap", "web", "other"]' \
     "ca-self: all four server classes"
 
 run cat "$w/letsencrypt.json"
+expect_jq '.groups[] | select(.domain == "example.com") | .services[] |
+    select(.service == "mail-ec") | .dane_tls[0].subtype == "MX"' \
+    "letsencrypt: dane subtype normalised to MX"
 expect_jq '.cas["le-dns"].type == "acme" and .cas["le-dns"].validation == "dns-01"' \
     "letsencrypt: certbot CA is ACME dns-01"
 expect_jq '[.groups[].services[] | select(.signer.type == "acme") |
@@ -220,7 +222,7 @@ expect_jq '.servers.imap.restart_cmd == [["/usr/bin/doveadm", "reload"], ["/bin/
 
 # ---- keep going ----------------------------------------------------------------
 d=$(variant keep ca-self)
-sed -i "s/\[25, 'tcp', 3, 1, 1\]/[25, 'tcp', 3, 1]/" "$d/example.com/mail-ec"
+sed -i "s/\[25, 'tcp', 3, 1, 1, 'SANS'\]/[25, 'tcp', 3, 1]/" "$d/example.com/mail-ec"
 run sslm-conf -k -c "$d"
 expect_rc 3 "keep going: exit 3"
 expect_jq '.groups[1].services | (.[0].service == "web-ec" and
@@ -231,7 +233,7 @@ expect_err_match "1 service with errors" "keep going: summary on stderr"
 # ---- malformed variants: exit 3 and file:line ------------------------------------
 m=example.com/mail-ec
 d=$(variant dane4 ca-self)
-sed -i "s/\[25, 'tcp', 3, 1, 1\]/[25, 'tcp', 3, 1]/" "$d/$m"
+sed -i "s/\[25, 'tcp', 3, 1, 1, 'SANS'\]/[25, 'tcp', 3, 1]/" "$d/$m"
 expect_bad "dane_tls 4 elements" "$d" "$m" "$(lineof "$d/$m" '^dane_tls =')" \
     'dane_tls: item 1 needs 5 or 6 elements$'
 
@@ -241,14 +243,14 @@ expect_bad "dane_tls empty item" "$d" "$m" "$(lineof "$d/$m" '^  \[\]')" \
     'dane_tls: item 2 needs 5 or 6 elements$'
 
 d=$(variant daneusage ca-self)
-sed -i "s/\[25, 'tcp', 3, 1, 1\]/[25, 'tcp', 1, 1, 1]/" "$d/$m"
+sed -i "s/\[25, 'tcp', 3, 1, 1, 'SANS'\]/[25, 'tcp', 1, 1, 1]/" "$d/$m"
 expect_bad "dane usage 1" "$d" "$m" "$(lineof "$d/$m" '^dane_tls =')" \
     'dane_tls: item 1: bad usage'
 
 d=$(variant danesub ca-self)
 sed -i "s/'SANS'\]/'AAAA']/" "$d/$m"
 expect_bad "dane subtype" "$d" "$m" "$(lineof "$d/$m" '^dane_tls =')" \
-    'dane_tls: item 2: subtype must be MX or SANS'
+    'dane_tls: item 1: subtype must be MX or SANS'
 
 d=$(variant daneport ca-self)
 sed -i "s/\[465, 'tcp'/[65536, 'tcp'/" "$d/$m"
