@@ -290,6 +290,13 @@ int	 sslm_key_pem(EVP_PKEY *, char **pem, size_t *len);
  * the file's bytes are wiped.  NULL (warned).  Free with EVP_PKEY_free.
  */
 EVP_PKEY *sslm_load_privkey(const char *path);
+/*
+ * A signing key: sslm_load_privkey, then sslm_key_check, then *md from
+ * sslm_sign_md(key, digest, md).  NULL (warned).  The caller frees the
+ * key with EVP_PKEY_free and *md with EVP_MD_free.
+ */
+EVP_PKEY *sslm_load_signer(const char *path, const char *digest,
+	    EVP_MD **md);
 /* "ec", "rsa", "ed25519", or NULL for another type.  Static string. */
 const char *sslm_key_type(const EVP_PKEY *);
 /*
@@ -375,15 +382,13 @@ int	 sslm_svc_int(const json_t *svc, const char *path, const char *obj,
  */
 STACK_OF(X509) *sslm_chain_read(char *const *paths, int npaths, int max);
 /*
- * The private key of a key file ("-" = stdin; read as a secret).  With
- * pem not NULL, *pem gets a copy of the key's PEM block (*pemlen bytes,
- * NUL-terminated): the caller releases it with
- * sslm_freesecret(*pem, *pemlen + 1).  NULL on error (warned).
+ * The private key of a key file ("-" = stdin; read as a secret), and in
+ * *pem a copy of its PEM block, verbatim (*pemlen bytes, NUL-terminated;
+ * the caller releases it with sslm_freesecret(*pem, *pemlen + 1)).  NULL
+ * on error (warned).  Without the text, use sslm_load_privkey.
  */
 EVP_PKEY *sslm_chain_loadkey(const char *path, char **pem, size_t *pemlen);
-/* A name as RFC 2253 text (UTF-8 kept); new string, NULL if no memory. */
-char	*sslm_chain_dn(const X509_NAME *);
-/* 1 when the certificate's public key is key, else 0. */
+/* 1 when the certificate's public key is key (sslm_key_match), else 0. */
 int	 sslm_chain_keymatch(X509 *, EVP_PKEY *key);
 /*
  * Did parent issue child?  1: the issuer name is parent's subject, the
