@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sslm-verify: is a certificate valid now (or at a given time), against
+ * its chain and a trust store, for a name, with a key?  A predicate: exit
+ * 0 valid, 1 not valid (one reason line on stderr), 3 unreadable input.
+ */
+#include <sys/stat.h>
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "sslm.h"
+
+/* Bound on the certificates of a -C trust file. */
+#define CAFILE_MAX	10000
+
+struct opts {
+	const char	*cafile;
+	const char	*keyfile;
+	const char	*name;
+	char		**chains;	/* -c files */
+	int		 nchains;
+	int		 purpose;	/* X509_PURPOSE_* */
+	int		 json;
+	int		 at_set;
+	time_t		 at;
+};
+
+/* The verdict. */
+struct result {
+	int		 valid;
+	const char	*error;		/* NULL when valid */
+	int		 depth;		/* -1: none */
+	X509		*bad;		/* at depth; not owned */
+	int		 keymatch;	/* -1: no key given */
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: sslm-verify [-j] [-a time] [-C cafile] [-c chain] "
+	    "[-k keyfile] [-n host]\n"
+	    "                   [-p any|sslserver|sslclient] "
+	    "[cert | dir]\n");
+	exit(SSLM_EXIT_USAGE);
+}
+
+/*
+ * The store's form: a directory, or a file of one whose name is one of
+ * the store's, holding cert.pem and chain.pem.  Fills cert and chain;
+ * returns 1 for that form, 0 for a plain certificate file.
+ */
+static int
+store_form(const char *arg, char *cert, char *chain, size_t sz)
+{
+	static const char *const names[] = { "cert.pem", "chain.pem",
+	    "fullchain.pem", "bundle.pem", "privkey.pem", "csr.pem",
+	    "tlsa.rr", "info", NULL };
+	struct stat	 st;
+	char		 dir[PATH_MAX];
+	const char	*base;
+	size_t		 len;
+	int		 i, isdir;
+
+	if (strcmp(arg, "-") == 0 || stat(arg, &st) == -1)
+		return 0;
+	if (!(isdir = S_ISDIR(st.st_mode))) {
+		base = strrchr(arg, '/');
+		base = base != NULL ? base + 1 : arg;
+		for (i = 0; names[i] != NULL; i++)
+			if (strcmp(base, names[i]) == 0)
+				break;
+		if (names[i] == NULL)
+			return 0;
+		/* The directory part, without its final slash. */
+		snprintf(dir, sizeof(dir), "%.*s", (int)(base - arg), arg);
+	} else
+		snprintf(dir, sizeof(dir), "%s/", arg);
+	/* "dir/", "dir//" and "/" keep one slash; "" stays (cwd). */
+	while ((len = strlen(dir)) > 1 && dir[len - 2] == '/')
+		dir[len - 1] = '\0';
+	if (snprintf(cert, sz, "%scert.pem", dir) >= (int)sz ||
+	    snprintf(chain, sz, "%schain.pem", dir) >= (int)sz)
+		return isdir ? -1 : 0;
+	if (stat(cert, &st) == -1 || stat(chain, &st) == -1)
+		return isdir ? -1 : 0;
+	return 1;
+}
+
+/* {"subject", "issuer", "not_after"} of a certificate. */
+static json_t *
+cert_json(X509 *x)
+{
+	json_t	*j;
+	char	*s = NULL, *i = NULL, t[32];
+	time_t	 na;
+
+	if (sslm_asn1_time(X509_get0_notAfter(x), &na) == -1)
+		na = 0;
+	sslm_fmt_time(na, t, sizeof(t));
+	s = sslm_info_name(X509_get_subject_name(x));
+	i = sslm_info_name(X509_get_issuer_name(x));
+	j = json_pack("{s:s?, s:s?, s:s}", "subject", s, "issuer", i,
+	    "not_after", t);
+	free(s);
+	free(i);
+	return j;
+}
+
+static int
+report(const struct opts *o, const char *label, X509_STORE_CTX *ctx,
+    X509 *leaf, const struct result *r)
+{
+	STACK_OF(X509)	*chain;
+	json_t		*j = NULL, *a;
+	char		*dn;
+	int		 i, rc = -1;
+
+	if (!r->valid) {
+		dn = sslm_info_name(X509_get_subject_name(r->bad));
+		sslm_warnx("%s: depth %d %s: %s", label, r->depth,
+		    dn != NULL ? dn : "?", r->error);
+		free(dn);
+	}
+	if (!o->json) {
+		if (r->valid && printf("%s: valid\n", label) < 0)
+			return -1;
+		return 0;
+	}
+	if ((chain = X509_STORE_CTX_get0_chain(ctx)) == NULL ||
+	    sk_X509_num(chain) == 0)
+		chain = NULL;
+	j = json_pack("{s:b, s:s?, s:o, s:[], s:s?, s:o}",
+	    "valid", r->valid, "error", r->error,
+	    "depth", r->depth >= 0 ? json_integer(r->depth) : json_null(),
+	    "chain", "name", o->name,
+	    "key_matches", r->keymatch >= 0 ? json_boolean(r->keymatch) :
+	    json_null());
+	if (j == NULL)
+		goto out;
+	a = json_object_get(j, "chain");
+	for (i = 0; i < (chain != NULL ? sk_X509_num(chain) : 1); i++)
+		if (json_array_append_new(a, cert_json(chain != NULL ?
+		    sk_X509_value(chain, i) : leaf)) == -1)
+			goto out;
+	if (sslm_json_print(stdout, j, 1) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		sslm_warnx("json output failed");
+	json_decref(j);
+	return rc;
+}
+
+/* X509_PURPOSE_* for a -p argument, or -1. */
+static int
+purpose(const char *s)
+{
+	if (strcmp(s, "any") == 0)
+		return X509_PURPOSE_ANY;
+	if (strcmp(s, "sslserver") == 0)
+		return X509_PURPOSE_SSL_SERVER;
+	if (strcmp(s, "sslclient") == 0)
+		return X509_PURPOSE_SSL_CLIENT;
+	return -1;
+}
+
+/* The trust anchors: -C alone, or the system's store. */
+static X509_STORE *
+make_store(const char *cafile)
+{
+	X509_STORE	*st;
+	STACK_OF(X509)	*ca = NULL;
+	char		*files[1];
+	int		 i, ok = 0;
+
+	if ((st = X509_STORE_new()) == NULL)
+		goto out;
+	if (cafile == NULL) {
+		if (!X509_STORE_set_default_paths(st)) {
+			sslm_warnx("system trust store: %s",
+			    sslm_ossl_reason());
+			goto out;
+		}
+		ok = 1;
+		goto out;
+	}
+	files[0] = (char *)cafile;
+	if ((ca = sslm_chain_read(files, 1, CAFILE_MAX)) == NULL)
+		goto out;
+	if (sk_X509_num(ca) == 0) {
+		sslm_warnx("%s: no certificate", cafile);
+		goto out;
+	}
+	for (i = 0; i < sk_X509_num(ca); i++)
+		if (!X509_STORE_add_cert(st, sk_X509_value(ca, i))) {
+			sslm_warnx("%s: %s", cafile, sslm_ossl_reason());
+			goto out;
+		}
+	ok = 1;
+out:
+	sk_X509_pop_free(ca, X509_free);
+	if (!ok) {
+		X509_STORE_free(st);
+		st = NULL;
+	}
+	return st;
+}
+
+/* Hand the options to the verification context. */
+static int
+set_params(const struct opts *o, X509_STORE_CTX *ctx)
+{
+	X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(ctx);
+
+	if (!X509_STORE_CTX_set_purpose(ctx, o->purpose))
+		return -1;
+	if (o->at_set)
+		X509_VERIFY_PARAM_set_time(p, o->at);
+	if (o->name == NULL)
+		return 0;
+	/* RFC 6125: a wildcard is a whole leftmost label. */
+	X509_VERIFY_PARAM_set_hostflags(p,
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (sslm_ip_literal(o->name) != 0)
+		return X509_VERIFY_PARAM_set1_ip_asc(p, o->name) ? 0 : -1;
+	return X509_VERIFY_PARAM_set1_host(p, o->name, 0) ? 0 : -1;
+}
+
+static int
+run(struct opts *o, const char *arg)
+{
+	STACK_OF(X509)	*certs = NULL, *more = NULL;
+	X509_STORE	*store = NULL;
+	X509_STORE_CTX	*ctx = NULL;
+	EVP_PKEY	*key = NULL;
+	X509		*leaf, *x;
+	struct result	 r = { 1, NULL, -1, NULL, -1 };
+	char		 cert[PATH_MAX], chain[PATH_MAX], *files[1];
+	int		 form, v, rc = -1;
+
+	if ((form = store_form(arg, cert, chain, sizeof(cert))) == -1) {
+		sslm_warnx("%s: no cert.pem and chain.pem there", arg);
+		goto out;
+	}
+	files[0] = form ? cert : (char *)arg;
+	if ((certs = sslm_chain_read(files, 1, SSLM_CHAIN_MAX)) == NULL)
+		goto out;
+	if ((leaf = sk_X509_value(certs, 0)) == NULL) {
+		sslm_warnx("%s: no certificate", files[0]);
+		goto out;
+	}
+	/* chain.pem of the store's form first, then the -c files. */
+	if (form)
+		o->chains[o->nchains++] = chain;
+	if ((more = sslm_chain_read(o->chains, o->nchains,
+	    SSLM_CHAIN_MAX)) == NULL)
+		goto out;
+	while ((x = sk_X509_shift(more)) != NULL)
+		if (!sk_X509_push(certs, x)) {
+			X509_free(x);
+			sslm_warnx("out of memory");
+			goto out;
+		}
+	if (o->keyfile != NULL &&
+	    (key = sslm_load_privkey(o->keyfile)) == NULL)
+		goto out;
+	if ((store = make_store(o->cafile)) == NULL)
+		goto out;
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    !X509_STORE_CTX_init(ctx, store, leaf, certs) ||
+	    set_params(o, ctx) == -1) {
+		sslm_warnx("verify: %s", sslm_ossl_reason());
+		goto out;
+	}
+	if ((v = X509_verify_cert(ctx)) < 0) {
+		sslm_warnx("verify: %s", sslm_ossl_reason());
+		goto out;
+	}
+	ERR_clear_error();
+	if (key != NULL)
+		r.keymatch = sslm_chain_keymatch(leaf, key);
+	if (v == 0) {
+		r.valid = 0;
+		r.depth = X509_STORE_CTX_get_error_depth(ctx);
+		r.error = X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(ctx));
+		if ((r.bad = X509_STORE_CTX_get_current_cert(ctx)) == NULL)
+			r.bad = leaf;
+	} else if (r.keymatch == 0) {
+		r.valid = 0;
+		r.depth = 0;
+		r.error = "key does not match the certificate";
+		r.bad = leaf;
+	}
+	if (report(o, form ? cert : arg, ctx, leaf, &r) == -1)
+		goto out;
+	rc = r.valid ? 0 : 1;
+out:
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	EVP_PKEY_free(key);
+	sk_X509_pop_free(more, X509_free);
+	sk_X509_pop_free(certs, X509_free);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "at",		required_argument,	NULL,	'a' },
+		{ "ca-file",	required_argument,	NULL,	'C' },
+		{ "chain",	required_argument,	NULL,	'c' },
+		{ "json",	no_argument,		NULL,	'j' },
+		{ "key",	required_argument,	NULL,	'k' },
+		{ "name",	required_argument,	NULL,	'n' },
+		{ "purpose",	required_argument,	NULL,	'p' },
+		{ "help",	no_argument,		NULL,	'h' },
+		{ "version",	no_argument,		NULL,	'V' },
+		{ NULL,		0,			NULL,	0 }
+	};
+	struct opts	 o;
+	int		 ch, rc;
+
+	sslm_setprogname(argv[0]);
+	memset(&o, 0, sizeof(o));
+	o.purpose = X509_PURPOSE_SSL_SERVER;
+	if ((o.chains = calloc((size_t)argc + 1, sizeof(char *))) == NULL) {
+		sslm_warn("argv");
+		return SSLM_EXIT_FAIL;
+	}
+	while ((ch = getopt_long(argc, argv, "a:C:c:hjk:n:p:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (sslm_parse_time(optarg, &o.at) == -1) {
+				sslm_warnx("%s: not a time", optarg);
+				usage();
+			}
+			o.at_set = 1;
+			break;
+		case 'C':
+			o.cafile = optarg;
+			break;
+		case 'c':
+			o.chains[o.nchains++] = optarg;
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'k':
+			o.keyfile = optarg;
+			break;
+		case 'n':
+			if (!sslm_valid_host(optarg)) {
+				sslm_warnx("%s: not a host name or address",
+				    optarg);
+				usage();
+			}
+			o.name = optarg;
+			break;
+		case 'p':
+			if ((o.purpose = purpose(optarg)) == -1)
+				usage();
+			break;
+		case 'V':
+			printf("sslm-verify %s\n", SSLM_VERSION);
+			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
+			    SSLM_EXIT_FAIL;
+		case 'h':
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage();
+	if (o.keyfile != NULL && strcmp(o.keyfile, "-") == 0 &&
+	    (argc == 0 || strcmp(argv[0], "-") == 0)) {
+		sslm_warnx("the key and the certificate cannot both come "
+		    "from stdin");
+		usage();
+	}
+	rc = run(&o, argc == 1 ? argv[0] : "-");
+	free(o.chains);
+	if (sslm_flush_stdout() == -1)
+		rc = -1;
+	return rc == 0 ? SSLM_EXIT_OK : rc == 1 ? SSLM_EXIT_NO :
+	    SSLM_EXIT_FAIL;
+}
