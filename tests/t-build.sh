@@ -55,5 +55,20 @@ for t in "$SSLM_BIN"/sslm-*; do
 	fi
 done
 
+# -h and --help: usage on stdout, exit 0, the same in every program.
+for t in "$SSLM_BIN"/sslm-*; do
+	n=$(basename "$t")
+	for h in -h --help; do
+		run "$t" "$h"
+		if [ "$T_RC" -eq 0 ] && grep -q "^usage: $n" "$T_OUT" &&
+		    [ ! -s "$T_ERR" ]; then
+			ok "$n $h: usage on stdout, exit 0"
+		else
+			notok "$n $h: usage on stdout, exit 0" "rc $T_RC" \
+			    "$(head -2 "$T_OUT") $(head -2 "$T_ERR")"
+		fi
+	done
+done
+
 run make -s -C "$SSLM_TOP" lint
 expect_rc 0 "make lint is clean"

@@ -282,6 +282,4 @@ run sslm-csrgen --cn a.example.com -s -
 expect_rc 2 "usage: key and service both on stdin: exit 2"
 run sslm-csrgen -V
 expect_rc 0 "-V: exit 0"
-run sslm-csrgen --help
-expect_rc 2 "--help: exit 2"
-expect_err_match "^usage: sslm-csrgen" "--help: usage"
+# -h and --help: tests/t-build.sh checks them for every program.

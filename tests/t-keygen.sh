@@ -221,6 +221,4 @@ if grep -Eq '^sslm-keygen [0-9]+\.[0-9]+\.[0-9]+$' "$T_OUT"; then
 else
 	notok "-V: version line" "$(cat "$T_OUT")"
 fi
-run sslm-keygen -h
-expect_rc 2 "-h: exit 2"
-expect_err_match "^usage: sslm-keygen" "-h: usage on stderr"
+# -h and --help: tests/t-build.sh checks them for every program.

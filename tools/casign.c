@@ -42,16 +42,16 @@ struct csr {
 };
 
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status == SSLM_EXIT_OK ? stdout : stderr,
 	    "usage: sslm-casign --self -K key [-d days] [-m digest] "
 	    "[-s service.json]\n"
 	    "                   [-t time] [csr]\n"
 	    "       sslm-casign -K cakey -C cacert [-d days] [-m digest] "
 	    "[-s service.json]\n"
 	    "                   [-t time] [csr]\n");
-	exit(SSLM_EXIT_USAGE);
+	exit(status);
 }
 
 /* Days and digest from the signing CA's service object, unless given. */
@@ -385,7 +385,7 @@ main(int argc, char *argv[])
 			    s.days > MAXDAYS) {
 				sslm_warnx("-d %s: not a number of days in "
 				    "1..%d", optarg, MAXDAYS);
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			}
 			break;
 		case 'K':
@@ -394,7 +394,7 @@ main(int argc, char *argv[])
 		case 'm':
 			if ((s.digest = sslm_digest_canon(optarg)) == NULL) {
 				sslm_warnx("-m %s: unsupported digest", optarg);
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			}
 			break;
 		case 'S':
@@ -406,7 +406,7 @@ main(int argc, char *argv[])
 		case 't':
 			if (sslm_parse_time(optarg, &s.at) == -1) {
 				sslm_warnx("--at %s: not a time", optarg);
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			}
 			break;
 		case 'V':
@@ -414,20 +414,22 @@ main(int argc, char *argv[])
 			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
 			    SSLM_EXIT_FAIL;
 		case 'h':
+			usage(SSLM_EXIT_OK);
+			break;
 		default:
-			usage();
+			usage(SSLM_EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1 || s.keyfile == NULL || self == (s.certfile != NULL))
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	s.csrfile = argc == 1 ? argv[0] : "-";
 	if ((strcmp(s.keyfile, "-") == 0) + (strcmp(s.csrfile, "-") == 0) +
 	    (s.certfile != NULL && strcmp(s.certfile, "-") == 0) +
 	    (s.svcfile != NULL && strcmp(s.svcfile, "-") == 0) > 1) {
 		sslm_warnx("only one input can be stdin");
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	}
 	rc = run(&s);
 	if (sslm_flush_stdout() == -1)

@@ -33,13 +33,13 @@ struct opts {
 };
 
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status == SSLM_EXIT_OK ? stdout : stderr,
 	    "usage: sslm-chainbuild [-cR] [-k keyfile] "
 	    "[-o dir | -p cert|chain|fullchain|bundle]\n"
 	    "                       [file ...]\n");
-	exit(SSLM_EXIT_USAGE);
+	exit(status);
 }
 
 /* Certificates from..to-1 of sk as PEM text; new string, NULL on error. */
@@ -199,7 +199,7 @@ main(int argc, char *argv[])
 				if (strcmp(optarg, partname[o.print]) == 0)
 					break;
 			if (o.print == P_NPARTS)
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			break;
 		case 'R':
 			o.flags |= SSLM_CHAIN_NOROOT;
@@ -209,20 +209,22 @@ main(int argc, char *argv[])
 			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
 			    SSLM_EXIT_FAIL;
 		case 'h':
+			usage(SSLM_EXIT_OK);
+			break;
 		default:
-			usage();
+			usage(SSLM_EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (o.dir != NULL && o.print != -1)
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	if (o.dir == NULL && o.print == -1)
 		o.print = P_FULLCHAIN;
 	/* bundle.pem needs the key; a key never goes to a terminal. */
 	if ((o.dir != NULL || o.print == P_BUNDLE) && o.keyfile == NULL) {
 		sslm_warnx("bundle.pem needs the key (-k)");
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	}
 	if (o.print == P_BUNDLE && isatty(STDOUT_FILENO)) {
 		sslm_warnx("stdout: will not print a private key on a "
@@ -238,7 +240,7 @@ main(int argc, char *argv[])
 		    strcmp(argv[i], "-") == 0) {
 			sslm_warnx("the key and the certificates cannot both "
 			    "come from stdin");
-			usage();
+			usage(SSLM_EXIT_USAGE);
 		}
 	rc = run(&o, argv, argc);
 	if (sslm_flush_stdout() == -1)

@@ -48,15 +48,15 @@ struct req {
 };
 
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status == SSLM_EXIT_OK ? stdout : stderr,
 	    "usage: sslm-csrgen [--ca] [-C country] [-d digest] [-E email] "
 	    "[-k keyfile]\n"
 	    "                   [-L locality] [-n san] [-O org] [-s "
 	    "service.json] [--cn name]\n"
 	    "                   [--ou unit] [--st state]\n");
-	exit(SSLM_EXIT_USAGE);
+	exit(status);
 }
 
 /* Fill what the options left unset from a service object. */
@@ -279,7 +279,7 @@ main(int argc, char *argv[])
 		case 'd':
 			if ((r.digest = sslm_digest_canon(optarg)) == NULL) {
 				sslm_warnx("-d %s: unsupported digest", optarg);
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			}
 			break;
 		case 'E':
@@ -297,7 +297,7 @@ main(int argc, char *argv[])
 		case 'n':
 			if (r.nsans == MAXSANS) {
 				sslm_warnx("-n: more than %d names", MAXSANS);
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			}
 			r.sans[r.nsans++] = optarg;
 			break;
@@ -318,16 +318,18 @@ main(int argc, char *argv[])
 			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
 			    SSLM_EXIT_FAIL;
 		case 'h':
+			usage(SSLM_EXIT_OK);
+			break;
 		default:
-			usage();
+			usage(SSLM_EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	if (svc != NULL && strcmp(svc, "-") == 0 &&
 	    strcmp(r.keyfile, "-") == 0) {
 		sslm_warnx("-s -: the key is read from stdin already");
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	}
 	rc = run(&r, svc);
 	if (sslm_flush_stdout() == -1)

@@ -21,13 +21,13 @@ struct keyopts {
 };
 
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status == SSLM_EXIT_OK ? stdout : stderr,
 	    "usage: sslm-keygen [-t ec|rsa|ed25519] [-c curve] [-b bits] "
 	    "[-s service.json]\n"
 	    "                   [-o file]\n");
-	exit(SSLM_EXIT_USAGE);
+	exit(status);
 }
 
 /* Copy a key option; 0, or -1 when it is too long to be valid. */
@@ -145,7 +145,7 @@ main(int argc, char *argv[])
 			    k.bits < SSLM_RSA_MIN || k.bits > SSLM_RSA_MAX) {
 				sslm_warnx("-b %s: not a number in %d..%d",
 				    optarg, SSLM_RSA_MIN, SSLM_RSA_MAX);
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			}
 			have_b = 1;
 			break;
@@ -154,7 +154,7 @@ main(int argc, char *argv[])
 				sslm_warnx("-c %s: unsupported curve (use "
 				    "secp256r1, secp384r1 or secp521r1)",
 				    optarg);
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			}
 			setopt(k.curve, sizeof(k.curve), optarg);
 			have_c = 1;
@@ -171,7 +171,7 @@ main(int argc, char *argv[])
 			    strcmp(optarg, "ed25519") != 0) {
 				sslm_warnx("-t %s: not ec, rsa or ed25519",
 				    optarg);
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			}
 			setopt(k.ktype, sizeof(k.ktype), optarg);
 			have_t = 1;
@@ -181,12 +181,14 @@ main(int argc, char *argv[])
 			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
 			    SSLM_EXIT_FAIL;
 		case 'h':
+			usage(SSLM_EXIT_OK);
+			break;
 		default:
-			usage();
+			usage(SSLM_EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	if (svc != NULL)
 		rc = from_service(svc, &k, have_t, have_c, have_b);
 	if (rc == 0)

@@ -47,14 +47,14 @@ struct result {
 };
 
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status == SSLM_EXIT_OK ? stdout : stderr,
 	    "usage: sslm-verify [-j] [-a time] [-C cafile] [-c chain] "
 	    "[-k keyfile] [-n host]\n"
 	    "                   [-p any|sslserver|sslclient] "
 	    "[cert | dir]\n");
-	exit(SSLM_EXIT_USAGE);
+	exit(status);
 }
 
 /*
@@ -349,7 +349,7 @@ main(int argc, char *argv[])
 		case 'a':
 			if (sslm_parse_time(optarg, &o.at) == -1) {
 				sslm_warnx("%s: not a time", optarg);
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			}
 			o.at_set = 1;
 			break;
@@ -369,32 +369,34 @@ main(int argc, char *argv[])
 			if (!sslm_valid_host(optarg)) {
 				sslm_warnx("%s: not a host name or address",
 				    optarg);
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			}
 			o.name = optarg;
 			break;
 		case 'p':
 			if ((o.purpose = purpose(optarg)) == -1)
-				usage();
+				usage(SSLM_EXIT_USAGE);
 			break;
 		case 'V':
 			printf("sslm-verify %s\n", SSLM_VERSION);
 			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
 			    SSLM_EXIT_FAIL;
 		case 'h':
+			usage(SSLM_EXIT_OK);
+			break;
 		default:
-			usage();
+			usage(SSLM_EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	if (o.keyfile != NULL && strcmp(o.keyfile, "-") == 0 &&
 	    (argc == 0 || strcmp(argv[0], "-") == 0)) {
 		sslm_warnx("the key and the certificate cannot both come "
 		    "from stdin");
-		usage();
+		usage(SSLM_EXIT_USAGE);
 	}
 	rc = run(&o, argc == 1 ? argv[0] : "-");
 	free(o.chains);

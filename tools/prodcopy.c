@@ -1,0 +1,1357 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sslm-prodcopy: mirror the store's curr and next sets and the apex TLSA
+ * files into the production tree, one atomic directory swap per set, then
+ * to the remote hosts with rsync over ssh; or, with -n, only check that
+ * production is in sync.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "sslm.h"
+
+#define CONF_MAX	(16 * 1024 * 1024)	/* bound on CONF.json */
+#define SET_FILES	64			/* files in one set */
+#define TREE_DEPTH	8			/* rmtree recursion bound */
+#define PATH_BOUND	2048			/* certs_dir, prod_cert_dir */
+
+static int	 dflag;		/* print actions, change nothing */
+static int	 nflag;		/* check only */
+static int	 vflag;		/* verbose */
+static long	 crash_at;	/* SSLM_TEST_CRASH_AT */
+static long	 crash_step;
+
+static const char *lnames[] = { "curr", "next" };
+static const char *classes[] = { "smtp", "imap", "web", "other" };
+
+/* One regular file of a set, held in memory (wiped when freed). */
+struct pfile {
+	char		 name[72];
+	unsigned char	*data;
+	size_t		 len;
+	mode_t		 mode;
+	struct timespec	 mtime;
+};
+
+/* The files of one directory, sorted by name; present 0: no directory. */
+struct pset {
+	struct pfile	*f;
+	size_t		 n;
+	int		 present;
+	int		 bad;		/* prod side unreadable: differs */
+};
+
+/* One operand: a group and its services (nsvc 0: all). */
+struct sel {
+	char	 *grp;
+	char	**svc;
+	int	  nsvc;
+	int	  used;
+};
+
+struct ctx {
+	const char	*certs;		/* certs_dir */
+	const char	*prod;		/* prod_cert_dir */
+	const char	*confdir;	/* may be NULL */
+	struct sel	*sel;
+	int		 nsel;
+	json_t		*changed;
+	json_t		*tlsa_changed;
+	json_t		*remote;
+	int		 in_sync;
+	int		 failed;
+};
+
+static void
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: sslm-prodcopy [-dnv] -c conf.json [grp[:svc,...] ...]\n");
+	exit(status);
+}
+
+/* Test hook: SSLM_TEST_CRASH_AT=N dies like SIGKILL at the Nth step. */
+static void
+step(void)
+{
+	if (crash_at > 0 && ++crash_step == crash_at)
+		_exit(137);
+}
+
+static void
+debug(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "%s: debug: ", sslm_getprogname());
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+}
+
+/*
+ * A path under certs_dir or prod_cert_dir.  check_conf bounds those
+ * (PATH_BOUND) and every name below them, so nothing is ever cut.
+ */
+static void __attribute__((format(printf, 3, 4)))
+pathf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+static void
+set_free(struct pset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->f[i].data != NULL)
+			OPENSSL_cleanse(s->f[i].data, s->f[i].len);
+		free(s->f[i].data);
+	}
+	free(s->f);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+pfile_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pfile *)a)->name,
+	    ((const struct pfile *)b)->name);
+}
+
+/*
+ * Read the regular file name of directory dfd (never through a link),
+ * at most SSLM_PEM_MAX bytes, into f.  0, or -1 with errno set (EFTYPE
+ * is not portable: a non-regular file gives EINVAL).
+ */
+static int
+read_file_at(int dfd, const char *name, struct pfile *f)
+{
+	struct stat	 st;
+	ssize_t		 r;
+	size_t		 got = 0;
+	int		 fd, rc = -1, saved;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto out;
+	}
+	if (st.st_size > SSLM_PEM_MAX) {
+		errno = EFBIG;
+		goto out;
+	}
+	if ((f->data = malloc((size_t)st.st_size + 1)) == NULL)
+		goto out;
+	/* One more byte than the size: a file that grew is noticed. */
+	while (got <= (size_t)st.st_size) {
+		r = read(fd, f->data + got, (size_t)st.st_size + 1 - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			goto out;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got != (size_t)st.st_size) {
+		errno = EAGAIN;
+		goto out;
+	}
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->len = got;
+	f->mode = st.st_mode & 0777;
+	f->mtime = st.st_mtim;
+	rc = 0;
+out:
+	saved = errno;
+	if (rc == -1 && f->data != NULL) {
+		OPENSSL_cleanse(f->data, (size_t)st.st_size + 1);
+		free(f->data);
+		f->data = NULL;
+	}
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Read every file of the directory dfd into s.  Only regular files with
+ * safe names are accepted: on anything else, strict warns (what names
+ * the directory) and fails, non-strict marks the set bad.  0 or -1.
+ */
+static int
+set_read(int dfd, const char *what, int strict, struct pset *s)
+{
+	DIR		*d = NULL;
+	struct dirent	*de;
+	struct pfile	*nf;
+	int		 fd, rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	s->present = 1;
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		sslm_warn("%s", what);
+		goto out;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (!sslm_valid_filename(de->d_name) || s->n >= SET_FILES) {
+			if (strict)
+				sslm_warnx("%s/%s: unexpected entry", what,
+				    de->d_name);
+			goto bad;
+		}
+		if ((nf = reallocarray(s->f, s->n + 1, sizeof(*nf))) == NULL) {
+			sslm_warn("%s", what);
+			goto out;
+		}
+		s->f = nf;
+		memset(&s->f[s->n], 0, sizeof(s->f[s->n]));
+		if (read_file_at(dfd, de->d_name, &s->f[s->n]) == -1) {
+			if (strict && (errno == ELOOP || errno == EINVAL))
+				sslm_warnx("%s/%s: not a regular file", what,
+				    de->d_name);
+			else if (strict)
+				sslm_warn("%s/%s", what, de->d_name);
+			goto bad;
+		}
+		s->n++;
+	}
+	if (errno != 0) {
+		if (strict)
+			sslm_warn("%s", what);
+		goto bad;
+	}
+	qsort(s->f, s->n, sizeof(*s->f), pfile_cmp);
+	rc = 0;
+	goto out;
+bad:
+	if (!strict) {
+		s->bad = 1;
+		rc = 0;
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	if (rc == -1)
+		set_free(s);
+	return rc;
+}
+
+/* 1 when both sets are absent, or hold the same names, bytes and modes. */
+static int
+set_equal(const struct pset *a, const struct pset *b)
+{
+	size_t i;
+
+	if (a->bad || b->bad)
+		return 0;
+	if (!a->present || !b->present)
+		return a->present == b->present;
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		if (strcmp(a->f[i].name, b->f[i].name) != 0 ||
+		    a->f[i].len != b->f[i].len ||
+		    a->f[i].mode != b->f[i].mode ||
+		    memcmp(a->f[i].data, b->f[i].data, a->f[i].len) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Write f as a new file name of dfd: its bytes, mode and mtime, fsynced. */
+static int
+write_file_at(int dfd, const char *name, const struct pfile *f)
+{
+	struct timespec	 ts[2];
+	int		 fd, rc = -1;
+
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1] = f->mtime;
+	if (sslm_write_all(fd, f->data, f->len) == -1 ||
+	    fchmod(fd, f->mode) == -1 || futimens(fd, ts) == -1 ||
+	    fsync(fd) == -1) {
+		close(fd);
+		goto out;
+	}
+	if (close(fd) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		unlinkat(dfd, name, 0);
+	return rc;
+}
+
+/*
+ * Remove name of dfd and, for a directory, everything below it, never
+ * following a link.  A missing name is fine.  0 or -1 (errno set).
+ */
+static int
+rmtree_at(int dfd, const char *name, int depth)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, rc = 0;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode)) {
+		step();
+		return unlinkat(dfd, name, 0) == -1 && errno != ENOENT ? -1 : 0;
+	}
+	if (depth > TREE_DEPTH) {
+		errno = ELOOP;
+		return -1;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			rc = rmtree_at(dirfd(d), de->d_name, depth + 1);
+	}
+	closedir(d);
+	if (rc == 0) {
+		step();
+		if (unlinkat(dfd, name, AT_REMOVEDIR) == -1 &&
+		    errno != ENOENT)
+			rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * Open directory name of dfd without following a link; with create,
+ * make it (0750) when missing.  The fd, -2 when missing, -1 on error
+ * (warned with path).
+ */
+static int
+open_dir_at(int dfd, const char *name, int create, const char *path)
+{
+	int fd;
+
+	for (;;) {
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd != -1)
+			return fd;
+		if (errno != ENOENT) {
+			sslm_warn("%s", path);
+			return -1;
+		}
+		if (!create)
+			return -2;
+		if (mkdirat(dfd, name, 0700) == -1 && errno != EEXIST) {
+			sslm_warn("%s", path);
+			return -1;
+		}
+		if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1 || fchmod(fd, 0750) == -1) {
+			sslm_warn("%s", path);
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		if ((dfd == AT_FDCWD ? sslm_fsync_dir(name) :
+		    fsync(dfd)) == -1 && errno != EINVAL) {
+			sslm_warn("%s: fsync of its directory", path);
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+}
+
+/* Open (with create: make, 0750 each missing part) the directory path. */
+static int
+open_root(const char *path, int create)
+{
+	char	 buf[PATH_MAX], *p;
+	int	 fd;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+		sslm_warnx("%s: path too long", path);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1)
+		return fd;
+	if (errno != ENOENT || !create) {
+		if (errno == ENOENT)
+			return -2;
+		sslm_warn("%s", path);
+		return -1;
+	}
+	for (p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (p[-1] != '/') {
+			*p = '\0';
+			if (mkdir(buf, 0700) == 0) {
+				if (chmod(buf, 0750) == -1) {
+					sslm_warn("%s", buf);
+					return -1;
+				}
+			} else if (errno != EEXIST) {
+				sslm_warn("%s", buf);
+				return -1;
+			}
+			*p = path[p - buf];
+		}
+		if (*p == '\0')
+			break;
+	}
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		sslm_warn("%s", path);
+	return fd;
+}
+
+/*
+ * The set a store link points at.  The link must read exactly
+ * "db/<name>" with a safe name; the directory is opened without following
+ * any further link.  0 (s->present 0 when there is no link) or -1
+ * (warned).
+ */
+static int
+source_set(int sfd, const char *spath, const char *lname, struct pset *s)
+{
+	char	 target[PATH_MAX], name[80], path[PATH_MAX];
+	ssize_t	 n;
+	size_t	 i;
+	int	 dbfd = -1, dfd = -1, rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	pathf(path, sizeof(path), "%s/%s", spath, lname);
+	if (sfd < 0)
+		return 0;
+	if ((n = readlinkat(sfd, lname, target, sizeof(target) - 1)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == EINVAL)
+			sslm_warnx("%s: not a symbolic link", path);
+		else
+			sslm_warn("%s", path);
+		return -1;
+	}
+	target[n] = '\0';
+	/* Stamps hold ':' (YYYYMMDD-HH:MM:SS); otherwise a safe file name. */
+	if (strncmp(target, "db/", 3) != 0 ||
+	    snprintf(name, sizeof(name), "%s", target + 3) >= (int)sizeof(name))
+		goto unsafe;
+	for (i = 0; name[i] != '\0'; i++)
+		if (name[i] == ':')
+			name[i] = '-';
+	if (!sslm_valid_filename(name))
+		goto unsafe;
+	if ((dbfd = openat(sfd, "db", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 ||
+	    (dfd = openat(dbfd, target + 3, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		sslm_warn("%s -> %s", path, target);
+		goto out;
+	}
+	if (set_read(dfd, path, 1, s) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+unsafe:
+	sslm_warnx("%s: link target \"%s\" is not db/<name>", path, target);
+out:
+	if (dfd != -1)
+		close(dfd);
+	if (dbfd != -1)
+		close(dbfd);
+	return rc;
+}
+
+/* The production set lname of directory psfd (-2: none). */
+static void
+prod_set(int psfd, const char *lname, struct pset *s)
+{
+	struct stat	 st;
+	int		 fd;
+
+	memset(s, 0, sizeof(*s));
+	if (psfd < 0)
+		return;
+	if (fstatat(psfd, lname, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno != ENOENT)
+			s->bad = s->present = 1;
+		return;
+	}
+	fd = openat(psfd, lname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1) {
+		s->bad = s->present = 1;
+		return;
+	}
+	(void)set_read(fd, lname, 0, s);
+	close(fd);
+}
+
+/*
+ * Put a copy of set s in place of psfd/lname: build .<lname>.new, swap
+ * it with the live directory in one rename, then delete the old one.
+ */
+static int
+install_set(int psfd, const char *ppath, const char *lname,
+    const struct pset *s)
+{
+	char		 nw[32], old[32], path[PATH_MAX];
+	struct stat	 st;
+	size_t		 i;
+	int		 nfd = -1, rc = -1, live;
+
+	snprintf(nw, sizeof(nw), ".%s.new", lname);
+	snprintf(old, sizeof(old), ".%s.old", lname);
+	pathf(path, sizeof(path), "%s/%s", ppath, nw);
+	if ((nfd = open_dir_at(psfd, nw, 1, path)) < 0)
+		goto out;
+	step();
+	for (i = 0; i < s->n; i++) {
+		if (write_file_at(nfd, s->f[i].name, &s->f[i]) == -1) {
+			sslm_warn("%s/%s", path, s->f[i].name);
+			goto out;
+		}
+		step();
+	}
+	if (fsync(nfd) == -1) {
+		sslm_warn("%s", path);
+		goto out;
+	}
+	step();
+	pathf(path, sizeof(path), "%s/%s", ppath, lname);
+	live = fstatat(psfd, lname, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (live && renameat2(psfd, nw, psfd, lname, RENAME_EXCHANGE) == 0) {
+		/* .new now holds the old set. */
+		if (renameat(psfd, nw, psfd, old) == -1) {
+			sslm_warn("%s", path);
+			goto out;
+		}
+	} else if (live && errno != EINVAL && errno != ENOSYS) {
+		sslm_warn("%s: exchange", path);
+		goto out;
+	} else {
+		/* No live set, or no RENAME_EXCHANGE here: two renames. */
+		if (live && renameat(psfd, lname, psfd, old) == -1) {
+			sslm_warn("%s", path);
+			goto out;
+		}
+		if (live)
+			step();
+		if (renameat(psfd, nw, psfd, lname) == -1) {
+			sslm_warn("%s", path);
+			goto out;
+		}
+	}
+	if (fsync(psfd) == -1 && errno != EINVAL) {
+		sslm_warn("%s: fsync of its directory", path);
+		goto out;
+	}
+	step();
+	if (rmtree_at(psfd, old, 0) == -1) {
+		sslm_warn("%s/%s", ppath, old);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (nfd >= 0)
+		close(nfd);
+	return rc;
+}
+
+/* Remove psfd/lname: renamed aside in one step, then deleted. */
+static int
+remove_set(int psfd, const char *ppath, const char *lname)
+{
+	char	 old[32];
+
+	snprintf(old, sizeof(old), ".%s.old", lname);
+	if (renameat(psfd, lname, psfd, old) == -1 ||
+	    (fsync(psfd) == -1 && errno != EINVAL)) {
+		sslm_warn("%s/%s", ppath, lname);
+		return -1;
+	}
+	step();
+	if (rmtree_at(psfd, old, 0) == -1) {
+		sslm_warn("%s/%s", ppath, old);
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove what a killed run left in psfd: .curr.new, .next.new, .*.old. */
+static int
+clean_leftovers(int psfd, const char *ppath)
+{
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 n;
+	int		 fd, rc = 0, hit;
+
+	if ((fd = dup(psfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		sslm_warn("%s", ppath);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		hit = strcmp(de->d_name, ".curr.new") == 0 ||
+		    strcmp(de->d_name, ".next.new") == 0 ||
+		    (de->d_name[0] == '.' && n > 5 &&
+		    strcmp(de->d_name + n - 4, ".old") == 0) ||
+		    (strncmp(de->d_name, ".tlsa.", 6) == 0 &&
+		    strcmp(de->d_name + n - 4, ".new") == 0);
+		if (!hit)
+			continue;
+		if (dflag) {
+			debug("remove %s/%s", ppath, de->d_name);
+			continue;
+		}
+		if (rmtree_at(psfd, de->d_name, 0) == -1) {
+			sslm_warn("%s/%s", ppath, de->d_name);
+			rc = -1;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Is service svc of group grp selected by the operands? */
+static int
+selected(struct ctx *c, const char *grp, const char *svc)
+{
+	int i, j;
+
+	if (c->nsel == 0)
+		return 1;
+	for (i = 0; i < c->nsel; i++) {
+		if (strcmp(c->sel[i].grp, grp) != 0)
+			continue;
+		if (svc == NULL || c->sel[i].nsvc == 0) {
+			c->sel[i].used = 1;
+			return 1;
+		}
+		for (j = 0; j < c->sel[i].nsvc; j++)
+			if (strcmp(c->sel[i].svc[j], svc) == 0) {
+				c->sel[i].used |= 1 << (j + 1);
+				return 1;
+			}
+	}
+	return 0;
+}
+
+/*
+ * One service: compare curr and next with production and, unless -n,
+ * replace what differs.  Appends to c->changed.  0 or -1 (warned).
+ */
+static int
+do_service(struct ctx *c, int cgfd, int *pgfd, const char *grp,
+    const char *svc)
+{
+	struct pset	 src[2], dst[2];
+	char		 spath[PATH_MAX], ppath[PATH_MAX], gpath[PATH_MAX];
+	int		 sfd = -2, psfd = -2, diff[2] = { 0, 0 }, rc = -1, i;
+	int		 done[2] = { 0, 0 };
+
+	memset(src, 0, sizeof(src));
+	memset(dst, 0, sizeof(dst));
+	pathf(spath, sizeof(spath), "%s/%s/%s", c->certs, grp, svc);
+	pathf(gpath, sizeof(gpath), "%s/%s", c->prod, grp);
+	pathf(ppath, sizeof(ppath), "%s/%s", gpath, svc);
+	if (cgfd >= 0 && (sfd = open_dir_at(cgfd, svc, 0, spath)) == -1)
+		goto out;
+	for (i = 0; i < 2; i++)
+		if (source_set(sfd, spath, lnames[i], &src[i]) == -1)
+			goto out;
+	if (*pgfd >= 0 && (psfd = open_dir_at(*pgfd, svc, 0, ppath)) == -1)
+		goto out;
+	if (psfd >= 0 && !nflag && clean_leftovers(psfd, ppath) == -1)
+		goto out;
+	for (i = 0; i < 2; i++) {
+		prod_set(psfd, lnames[i], &dst[i]);
+		if ((diff[i] = !set_equal(&src[i], &dst[i])) == 0)
+			continue;
+		c->in_sync = 0;
+		if (nflag)
+			sslm_warnx("mismatch: %s/%s vs %s/%s", spath,
+			    lnames[i], ppath, lnames[i]);
+	}
+	if (nflag) {
+		done[0] = diff[0];
+		done[1] = diff[1];
+		rc = 0;
+		goto out;
+	}
+	if (dflag) {
+		done[0] = diff[0];
+		done[1] = diff[1];
+		for (i = 0; i < 2; i++) {
+			if (!diff[i])
+				continue;
+			if (src[i].present)
+				fprintf(stderr, "%s: debug: replace %s/%s "
+				    "with a copy of %s/%s\n",
+				    sslm_getprogname(), ppath, lnames[i],
+				    spath, lnames[i]);
+			else if (dst[i].present)
+				fprintf(stderr, "%s: debug: remove %s/%s\n",
+				    sslm_getprogname(), ppath, lnames[i]);
+		}
+		rc = 0;
+		goto out;
+	}
+	if (!diff[0] && !diff[1]) {
+		rc = 0;
+		goto out;
+	}
+	if (*pgfd < 0 && (*pgfd = open_dir_at(AT_FDCWD, gpath, 1,
+	    gpath)) < 0)
+		goto out;
+	if (psfd < 0 && (psfd = open_dir_at(*pgfd, svc, 1, ppath)) < 0)
+		goto out;
+	for (i = 0; i < 2; i++) {
+		if (!diff[i])
+			continue;
+		if (src[i].present) {
+			if (install_set(psfd, ppath, lnames[i], &src[i]) == -1)
+				goto out;
+		} else if (dst[i].present) {
+			if (remove_set(psfd, ppath, lnames[i]) == -1)
+				goto out;
+		}
+		done[i] = 1;
+		if (vflag)
+			sslm_warnx("%s/%s: %s", ppath, lnames[i],
+			    src[i].present ? "replaced" : "removed");
+	}
+	rc = 0;
+out:
+	/* What changed (or, with -n or -d, would change). */
+	if (done[0] || done[1])
+		json_array_append_new(c->changed, json_pack("{s:s, s:s, s:b, "
+		    "s:b}", "group", grp, "service", svc, "curr", done[0],
+		    "next", done[1]));
+	for (i = 0; i < 2; i++) {
+		set_free(&src[i]);
+		set_free(&dst[i]);
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (psfd >= 0)
+		close(psfd);
+	return rc;
+}
+
+/*
+ * The apex file tlsa.<grp>: copy it (mtime kept) when it differs, remove
+ * the production copy when the store has none.  0 or -1 (warned).
+ */
+static int
+do_tlsa(struct ctx *c, int cgfd, int *pgfd, const char *grp)
+{
+	struct pset	 src, dst;
+	struct pfile	 sf, df;
+	char		 name[300], tmp[310], spath[PATH_MAX], ppath[PATH_MAX];
+	char		 gpath[PATH_MAX];
+	int		 rc = -1;
+
+	memset(&sf, 0, sizeof(sf));
+	memset(&df, 0, sizeof(df));
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	snprintf(name, sizeof(name), "tlsa.%s", grp);
+	snprintf(tmp, sizeof(tmp), ".%s.new", name);
+	pathf(spath, sizeof(spath), "%s/%s/%s", c->certs, grp, name);
+	pathf(ppath, sizeof(ppath), "%s/%s/%s", c->prod, grp, name);
+	if (cgfd >= 0) {
+		if (read_file_at(cgfd, name, &sf) == 0)
+			src.present = 1;
+		else if (errno != ENOENT) {
+			sslm_warn("%s", spath);
+			goto out;
+		}
+	}
+	if (*pgfd >= 0) {
+		if (read_file_at(*pgfd, name, &df) == 0)
+			dst.present = 1;
+		else if (errno != ENOENT)
+			dst.present = dst.bad = 1;
+	}
+	if (src.present) {
+		src.f = &sf;
+		src.n = 1;
+		snprintf(sf.name, sizeof(sf.name), "tlsa");
+	}
+	if (dst.present && !dst.bad) {
+		dst.f = &df;
+		dst.n = 1;
+		snprintf(df.name, sizeof(df.name), "tlsa");
+	}
+	if (set_equal(&src, &dst)) {
+		rc = 0;
+		goto out;
+	}
+	c->in_sync = 0;
+	if (nflag || dflag)
+		json_array_append_new(c->tlsa_changed, json_string(grp));
+	if (nflag) {
+		sslm_warnx("mismatch: %s vs %s", spath, ppath);
+		rc = 0;
+		goto out;
+	}
+	if (dflag) {
+		if (src.present)
+			debug("copy %s to %s", spath, ppath);
+		else
+			debug("remove %s%s", ppath, "");
+		rc = 0;
+		goto out;
+	}
+	if (!src.present) {
+		if (unlinkat(*pgfd, name, 0) == -1 && errno != ENOENT) {
+			sslm_warn("%s", ppath);
+			goto out;
+		}
+	} else {
+		pathf(gpath, sizeof(gpath), "%s/%s", c->prod, grp);
+		if (*pgfd < 0 && (*pgfd = open_dir_at(AT_FDCWD, gpath, 1,
+		    gpath)) < 0)
+			goto out;
+		(void)unlinkat(*pgfd, tmp, 0);
+		if (write_file_at(*pgfd, tmp, &sf) == -1) {
+			sslm_warn("%s/%s/%s", c->prod, grp, tmp);
+			goto out;
+		}
+		step();
+		if (renameat(*pgfd, tmp, *pgfd, name) == -1) {
+			sslm_warn("%s", ppath);
+			goto out;
+		}
+	}
+	if (fsync(*pgfd) == -1 && errno != EINVAL) {
+		sslm_warn("%s: fsync of its directory", ppath);
+		goto out;
+	}
+	step();
+	json_array_append_new(c->tlsa_changed, json_string(grp));
+	rc = 0;
+out:
+	src.f = dst.f = NULL;
+	if (sf.data != NULL)
+		OPENSSL_cleanse(sf.data, sf.len);
+	free(sf.data);
+	free(df.data);
+	return rc;
+}
+
+/* One group: its selected services, then its tlsa file. */
+static int
+do_group(struct ctx *c, int cfd, const json_t *g)
+{
+	const json_t	*svcs, *s;
+	const char	*grp, *svc;
+	char		 path[PATH_MAX];
+	size_t		 i;
+	int		 cgfd = -2, pgfd = -2, rc = 0;
+
+	grp = json_string_value(json_object_get(g, "domain"));
+	if (!selected(c, grp, NULL))
+		return 0;
+	pathf(path, sizeof(path), "%s/%s", c->certs, grp);
+	if (cfd >= 0 && (cgfd = open_dir_at(cfd, grp, 0, path)) == -1)
+		return -1;
+	pathf(path, sizeof(path), "%s/%s", c->prod, grp);
+	if ((pgfd = open_dir_at(AT_FDCWD, path, 0, path)) == -1) {
+		rc = -1;
+		goto out;
+	}
+	if (pgfd >= 0 && !nflag && clean_leftovers(pgfd, path) == -1)
+		rc = -1;
+	svcs = json_object_get(g, "services");
+	json_array_foreach(svcs, i, s) {
+		if (json_object_get(s, "error") != NULL)
+			continue;
+		svc = json_string_value(json_object_get(s, "service"));
+		if (selected(c, grp, svc) && do_service(c, cgfd, &pgfd, grp,
+		    svc) == -1)
+			rc = -1;
+	}
+	if (do_tlsa(c, cgfd, &pgfd, grp) == -1)
+		rc = -1;
+out:
+	if (cgfd >= 0)
+		close(cgfd);
+	if (pgfd >= 0)
+		close(pgfd);
+	return rc;
+}
+
+/* Is host this machine: "localhost", the host name or its short form? */
+static int
+is_local(const char *host)
+{
+	char	 me[256];
+	size_t	 n;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (gethostname(me, sizeof(me)) == -1)
+		return 0;
+	me[sizeof(me) - 1] = '\0';
+	if (strcasecmp(host, me) == 0)
+		return 1;
+	n = strcspn(me, ".");
+	return strlen(host) == n && strncasecmp(host, me, n) == 0;
+}
+
+/* The -e command rsync runs: SSLM_SSH, or ssh with confdir/ssh_config. */
+static int
+ssh_command(const struct ctx *c, char *buf, size_t len)
+{
+	const char	*env = getenv("SSLM_SSH"), *q;
+	char		 cfg[PATH_MAX];
+
+	if (env != NULL && *env != '\0') {
+		if (snprintf(buf, len, "%s -o BatchMode=yes", env) >=
+		    (int)len)
+			goto long_;
+		return 0;
+	}
+	if (c->confdir != NULL && snprintf(cfg, sizeof(cfg),
+	    "%s/ssh_config", c->confdir) < (int)sizeof(cfg) &&
+	    access(cfg, F_OK) == 0) {
+		/* rsync splits -e itself, honouring quotes. */
+		if (strpbrk(cfg, "'\"\\") != NULL) {
+			sslm_warnx("%s: quote in path", cfg);
+			return -1;
+		}
+		q = strpbrk(cfg, " \t") != NULL ? "\"" : "";
+		if (snprintf(buf, len, "ssh -F %s%s%s -o BatchMode=yes", q,
+		    cfg, q) >= (int)len)
+			goto long_;
+		return 0;
+	}
+	snprintf(buf, len, "ssh -o BatchMode=yes");
+	return 0;
+long_:
+	sslm_warnx("ssh command too long");
+	return -1;
+}
+
+/* Run argv (stdin /dev/null, stdout to stderr); NULL or the error. */
+static const char *
+run_cmd(char *const argv[], char *err, size_t errlen)
+{
+	pid_t	 pid;
+	int	 st, fd;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return err;
+	}
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
+		    dup2(fd, STDIN_FILENO) == -1 ||
+		    dup2(STDERR_FILENO, STDOUT_FILENO) == -1)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "%s: %s: %s\n", sslm_getprogname(), argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) == -1) {
+		if (errno != EINTR) {
+			snprintf(err, errlen, "wait: %s", strerror(errno));
+			return err;
+		}
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return NULL;
+	if (WIFEXITED(st))
+		snprintf(err, errlen, "%s exited %d", argv[0],
+		    WEXITSTATUS(st));
+	else
+		snprintf(err, errlen, "%s killed by signal %d", argv[0],
+		    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	return err;
+}
+
+/* Mirror prod_cert_dir to one host. */
+static void
+copy_host(struct ctx *c, const char *ssh, const char *host)
+{
+	char		 src[PATH_MAX], dst[PATH_MAX + 256], err[128];
+	const char	*e = NULL;
+	char		*argv[] = { "rsync", "-a", "--delete",
+			    "--delay-updates", "--mkpath", "-e", NULL, src,
+			    dst, NULL };
+	int		 i;
+
+	argv[6] = (char *)ssh;
+	snprintf(src, sizeof(src), "%s/", c->prod);
+	snprintf(dst, sizeof(dst), "%s:%s/", host, c->prod);
+	if (dflag || vflag) {
+		fprintf(stderr, "%s: %s", sslm_getprogname(),
+		    dflag ? "debug: run:" : "run:");
+		for (i = 0; argv[i] != NULL; i++)
+			fprintf(stderr, i == 6 ? " '%s'" : " %s", argv[i]);
+		fputc('\n', stderr);
+	}
+	if (!dflag && (e = run_cmd(argv, err, sizeof(err))) != NULL) {
+		sslm_warnx("%s: copy to %s failed: %s", host, dst, e);
+		c->failed = 1;
+	}
+	json_array_append_new(c->remote, json_pack("{s:s, s:b, s:s?}",
+	    "host", host, "ok", e == NULL, "error", e));
+}
+
+/* Remote copies: server classes in order, each remote host once. */
+static int
+do_remote(struct ctx *c, const json_t *doc)
+{
+	const json_t	*cls, *hosts, *h;
+	json_t		*seen;
+	const char	*host;
+	char		 ssh[PATH_MAX + 64];
+	size_t		 i, k;
+	int		 rc = -1, bad = 0;
+
+	if ((seen = json_object()) == NULL)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		cls = json_object_get(json_object_get(doc, "servers"),
+		    classes[k]);
+		if (json_is_true(json_object_get(cls, "skip_prod_copy")))
+			continue;
+		hosts = json_object_get(cls, "servers");
+		json_array_foreach(hosts, i, h) {
+			host = json_string_value(h);
+			if (json_object_get(seen, host) != NULL ||
+			    is_local(host))
+				continue;
+			json_object_set_new(seen, host, json_true());
+			if (c->prod[0] != '/') {
+				if (!bad)
+					sslm_warnx("%s: remote copy needs an "
+					    "absolute path", c->prod);
+				bad = 1;
+				continue;
+			}
+			if (json_object_size(seen) == 1 &&
+			    ssh_command(c, ssh, sizeof(ssh)) == -1)
+				goto out;
+			copy_host(c, ssh, host);
+		}
+	}
+	rc = bad ? -1 : 0;
+out:
+	json_decref(seen);
+	return rc;
+}
+
+/* A field of CONF.json that must be a string. */
+static const char *
+conf_str(const json_t *o, const char *key, const char *what)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	if (s == NULL || *s == '\0')
+		sslm_warnx("conf.json: %s: missing or not a string", what);
+	return s;
+}
+
+/*
+ * Re-check what sh and rsync will use: group, service and host names,
+ * and the paths.  0 or -1 (warned).
+ */
+static int
+check_conf(const json_t *doc)
+{
+	const json_t	*g, *s, *h, *cls;
+	const char	*v;
+	size_t		 i, j, k;
+
+	if ((v = conf_str(doc, "certs_dir", "certs_dir")) == NULL)
+		return -1;
+	if (strlen(v) > PATH_BOUND) {
+		sslm_warnx("conf.json: certs_dir: path too long");
+		return -1;
+	}
+	if ((v = conf_str(json_object_get(doc, "globals"), "prod_cert_dir",
+	    "globals.prod_cert_dir")) == NULL)
+		return -1;
+	if (strlen(v) > PATH_BOUND) {
+		sslm_warnx("conf.json: globals.prod_cert_dir: path too long");
+		return -1;
+	}
+	if (!json_is_array(json_object_get(doc, "groups"))) {
+		sslm_warnx("conf.json: groups: missing or not an array");
+		return -1;
+	}
+	json_array_foreach(json_object_get(doc, "groups"), i, g) {
+		v = json_string_value(json_object_get(g, "domain"));
+		if (v == NULL || (strcmp(v, "ca") != 0 &&
+		    !sslm_valid_dnsname(v, 0)) || strlen(v) > 200) {
+			sslm_warnx("conf.json: groups[%zu].domain: unsafe "
+			    "group name", i);
+			return -1;
+		}
+		json_array_foreach(json_object_get(g, "services"), j, s) {
+			if (json_object_get(s, "error") != NULL)
+				continue;
+			v = json_string_value(json_object_get(s, "service"));
+			if (v == NULL || !sslm_valid_filename(v)) {
+				sslm_warnx("conf.json: groups[%zu].services"
+				    "[%zu].service: unsafe service name", i, j);
+				return -1;
+			}
+		}
+	}
+	for (k = 0; k < 4; k++) {
+		cls = json_object_get(json_object_get(doc, "servers"),
+		    classes[k]);
+		json_array_foreach(json_object_get(cls, "servers"), j, h) {
+			v = json_string_value(h);
+			if (v == NULL || !sslm_valid_host(v)) {
+				sslm_warnx("conf.json: servers.%s.servers[%zu]:"
+				    " not a host name", classes[k], j);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Parse the operands into c->sel.  0 or -1 (warned). */
+static int
+parse_sel(struct ctx *c, char **argv, int argc)
+{
+	char	*colon, *svc, *save;
+	int	 i;
+
+	if ((c->sel = calloc((size_t)argc + 1, sizeof(*c->sel))) == NULL)
+		return -1;
+	c->nsel = argc;
+	for (i = 0; i < argc; i++) {
+		c->sel[i].grp = argv[i];
+		if ((colon = strchr(argv[i], ':')) != NULL)
+			*colon++ = '\0';
+		if (strcmp(argv[i], "ca") != 0 &&
+		    !sslm_valid_dnsname(argv[i], 0)) {
+			sslm_warnx("%s: not a group name", argv[i]);
+			return -1;
+		}
+		if (colon == NULL || strcmp(colon, "ALL") == 0 ||
+		    strcmp(colon, "*") == 0)
+			continue;
+		for (svc = strtok_r(colon, ",", &save); svc != NULL;
+		    svc = strtok_r(NULL, ",", &save)) {
+			if (!sslm_valid_filename(svc) ||
+			    c->sel[i].nsvc >= 30) {
+				sslm_warnx("%s: not a service name", svc);
+				return -1;
+			}
+			c->sel[i].svc = reallocarray(c->sel[i].svc,
+			    (size_t)c->sel[i].nsvc + 1, sizeof(char *));
+			if (c->sel[i].svc == NULL)
+				return -1;
+			c->sel[i].svc[c->sel[i].nsvc++] = svc;
+		}
+	}
+	return 0;
+}
+
+/* Every operand must have named something of CONF.json. */
+static int
+check_sel(const struct ctx *c)
+{
+	int i, j, rc = 0;
+
+	for (i = 0; i < c->nsel; i++) {
+		if (c->sel[i].nsvc == 0 && !c->sel[i].used) {
+			sslm_warnx("%s: no such group", c->sel[i].grp);
+			rc = -1;
+		}
+		for (j = 0; j < c->sel[i].nsvc; j++)
+			if (!(c->sel[i].used & (1 << (j + 1)))) {
+				sslm_warnx("%s:%s: no such service",
+				    c->sel[i].grp, c->sel[i].svc[j]);
+				rc = -1;
+			}
+	}
+	return rc;
+}
+
+/*
+ * Load CONF.json, copy (or check) every selected group, then copy to the
+ * remote hosts.  SSLM_EXIT_* code.
+ */
+static int
+run(const char *conf, struct ctx *c)
+{
+	json_t		*doc = NULL, *out = NULL;
+	json_error_t	 jerr;
+	const json_t	*g;
+	char		*buf = NULL;
+	size_t		 len, i;
+	int		 cfd = -2, pfd, rc = SSLM_EXIT_FAIL;
+
+	if ((buf = sslm_readfile(conf, CONF_MAX, &len)) == NULL)
+		goto out;
+	if ((doc = json_loadb(buf, len, 0, &jerr)) == NULL) {
+		sslm_warnx("%s:%d: %s", conf, jerr.line, jerr.text);
+		goto out;
+	}
+	if (check_conf(doc) == -1)
+		goto out;
+	c->certs = json_string_value(json_object_get(doc, "certs_dir"));
+	c->prod = json_string_value(json_object_get(json_object_get(doc,
+	    "globals"), "prod_cert_dir"));
+	c->confdir = json_string_value(json_object_get(doc, "confdir"));
+	c->changed = json_array();
+	c->tlsa_changed = json_array();
+	c->remote = json_array();
+	c->in_sync = 1;
+	if ((cfd = open_root(c->certs, 0)) == -1)
+		goto out;
+	if (!nflag && !dflag) {
+		if ((pfd = open_root(c->prod, 1)) < 0)
+			goto out;
+		close(pfd);
+	}
+	/* No store at all (a new set up): nothing to copy, in sync. */
+	if (cfd == -2 && vflag)
+		sslm_warnx("%s: no store", c->certs);
+	json_array_foreach(json_object_get(doc, "groups"), i, g)
+		if (cfd >= 0 && do_group(c, cfd, g) == -1)
+			c->failed = 1;
+	if (check_sel(c) == -1)
+		goto out;
+	if (!nflag && !c->failed && do_remote(c, doc) == -1)
+		c->failed = 1;
+	out = json_pack("{s:O, s:O, s:O, s:b}", "changed", c->changed,
+	    "tlsa_changed", c->tlsa_changed, "remote", c->remote,
+	    "in_sync", c->in_sync);
+	if (out == NULL || sslm_json_print(stdout, out, 1) == -1)
+		goto out;
+	if (c->failed)
+		rc = SSLM_EXIT_FAIL;
+	else
+		rc = nflag && !c->in_sync ? SSLM_EXIT_NO : SSLM_EXIT_OK;
+out:
+	if (cfd >= 0)
+		close(cfd);
+	json_decref(out);
+	json_decref(c->changed);
+	json_decref(c->tlsa_changed);
+	json_decref(c->remote);
+	json_decref(doc);
+	free(buf);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "conf",	required_argument,	NULL,	'c' },
+		{ "debug",	no_argument,		NULL,	'd' },
+		{ "check",	no_argument,		NULL,	'n' },
+		{ "verbose",	no_argument,		NULL,	'v' },
+		{ "help",	no_argument,		NULL,	'h' },
+		{ "version",	no_argument,		NULL,	'V' },
+		{ NULL,		0,			NULL,	0 }
+	};
+	struct ctx	 c;
+	const char	*conf = NULL, *crash;
+	int		 ch, rc, i;
+
+	sslm_setprogname(argv[0]);
+	memset(&c, 0, sizeof(c));
+	while ((ch = getopt_long(argc, argv, "c:dhnvV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'd':
+			dflag = 1;
+			break;
+		case 'n':
+			nflag = 1;
+			break;
+		case 'v':
+			vflag = 1;
+			break;
+		case 'V':
+			printf("sslm-prodcopy %s\n", SSLM_VERSION);
+			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
+			    SSLM_EXIT_FAIL;
+		case 'h':
+			usage(SSLM_EXIT_OK);
+			break;
+		default:
+			usage(SSLM_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (conf == NULL)
+		usage(SSLM_EXIT_USAGE);
+	if ((crash = getenv("SSLM_TEST_CRASH_AT")) != NULL)
+		crash_at = strtol(crash, NULL, 10);
+	if (parse_sel(&c, argv, argc) == -1)
+		rc = SSLM_EXIT_USAGE;
+	else
+		rc = run(conf, &c);
+	for (i = 0; i < c.nsel; i++)
+		free(c.sel[i].svc);
+	free(c.sel);
+	if (sslm_flush_stdout() == -1)
+		rc = SSLM_EXIT_FAIL;
+	return rc;
+}
