@@ -36,6 +36,9 @@ SHFILES	 = $(wildcard pipelines/sslm-* tests/*.sh tests/env/*.sh tests/run \
 	   scripts/* examples/*/make-ca \
 	   examples/*/*.sh .ci/run)
 
+# Keep the objects: they are intermediate files of the pattern rules.
+.SECONDARY:
+
 .PHONY: all pkgcheck check check-asan lint demo bench install uninstall \
 	clean deps
 

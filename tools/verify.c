@@ -378,6 +378,7 @@ main(int argc, char *argv[])
 				usage(SSLM_EXIT_USAGE);
 			break;
 		case 'V':
+			free(o.chains);
 			printf("sslm-verify %s\n", SSLM_VERSION);
 			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
 			    SSLM_EXIT_FAIL;
