@@ -221,6 +221,9 @@ expect_rc 3 "broken service: exit 3"
 expect_err_match 'failed:.*example.com:mail-ec' "broken service: named in the summary"
 after=$(readlink "$w/broken/certs/example.com/web-ec/next")
 chk "broken service: web-ec still renewed" test "$after" != "$before"
+chk "broken service: web-ec still copied to production" \
+    cmp "$w/broken/certs/example.com/web-ec/next/cert.pem" \
+    "$w/broken/prod-certs/example.com/web-ec/next/cert.pem"
 SSL_MGR_TOPDIR=$t
 
 # ---- reloads fire exactly when their dependencies do ----------------------------------------
