@@ -33,6 +33,7 @@ PIPES	 = $(notdir $(wildcard pipelines/sslm-*))
 PROGS	 = $(TOOLS:%=$(OUTDIR)/sslm-%) $(PIPES:%=$(OUTDIR)/%)
 MANS	 = $(wildcard man/*.[1-8])
 SHFILES	 = $(wildcard pipelines/sslm-* tests/*.sh tests/env/*.sh tests/run \
+	   bench/*.sh \
 	   scripts/* examples/*/make-ca \
 	   examples/*/*.sh .ci/run)
 
@@ -98,6 +99,10 @@ lint: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh examples/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(bindir)

@@ -506,4 +506,103 @@ EVP_PKEY *sslm_dh_generate(int bits);
 char	*sslm_dh_pem(EVP_PKEY *pk, size_t *lenp);
 /* (end of tlsa.c and dh.c) */
 
+/* ---- dns.c: DNS queries with ldns, UDP and TCP (nscheck, MX lookups) -- */
+
+#include <sys/socket.h>
+
+struct ldns_struct_pkt;
+struct ldns_struct_rdf;
+struct ldns_struct_rr;
+struct ldns_struct_rr_list;
+
+#define SSLM_DNS_MAXQ	256	/* queries in flight in one sslm_dns_run */
+#define SSLM_DNS_EDNS	1232	/* EDNS UDP size announced */
+
+/* One server address: an IP literal and a port. */
+struct sslm_dns_srv {
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	char			 addr[64];	/* canonical text */
+	int			 port;
+};
+
+/*
+ * Parse "ADDR", "ADDR:PORT" (IPv4), "[ADDR]:PORT" or a bare IPv6 ADDR;
+ * no port means defport.  Host names are refused (no lookups here).
+ * 0, or -1 with the reason in err (nothing printed).
+ */
+int	 sslm_dns_server(const char *spec, int defport, struct sslm_dns_srv *,
+	    char *err, size_t errlen);
+/* The same from raw A (af AF_INET, 4 bytes) or AAAA (16 bytes) data. */
+void	 sslm_dns_server_raw(struct sslm_dns_srv *, int af, const void *raw,
+	    int port);
+/* "ADDR" when port is 53, else "ADDR port N", into buf.  Returns buf. */
+const char *sslm_dns_server_str(const struct sslm_dns_srv *, char *buf,
+	    size_t len);
+/*
+ * An owner name: leading labels may be underscore labels ("_25",
+ * "_tcp", "_acme-challenge"), the rest must satisfy sslm_valid_dnsname.
+ * 1 or 0.
+ */
+int	 sslm_dns_valid_name(const char *);
+/*
+ * A domain name rdf as lower-case text without the final dot, into buf
+ * (len bytes); 0, or -1 when it does not fit or is not a valid owner
+ * name (sslm_dns_valid_name).
+ */
+int	 sslm_dns_dname(const struct ldns_struct_rdf *, char *buf, size_t len);
+/*
+ * RFC 1982 serial comparison: 1 when a is b or newer, 0 when older or
+ * undefined (exactly 2^31 apart).
+ */
+int	 sslm_dns_serial_ge(uint32_t a, uint32_t b);
+/* Milliseconds of the monotonic clock. */
+long long sslm_dns_now_ms(void);
+
+/*
+ * One query.  The caller sets srv, qname, qtype (LDNS_RR_TYPE_*) and rd;
+ * sslm_dns_run fills in ans (the answer, freed by the caller with
+ * ldns_pkt_free) or err (a short reason: "timeout", "connection
+ * refused", "rcode REFUSED", ...).  tcp is set when the answer came over
+ * TCP.  The other fields are private.
+ */
+struct sslm_dnsq {
+	const struct sslm_dns_srv *srv;
+	const char		*qname;
+	int			 qtype;
+	int			 rd;
+	struct ldns_struct_pkt	*ans;
+	int			 tcp;
+	char			 err[96];
+	/* private */
+	int			 fd;
+	int			 state;
+	uint16_t		 id;
+	unsigned char		*wire;
+	size_t			 wlen;
+	unsigned char		*buf;
+	size_t			 off;
+	size_t			 need;
+	long long		 deadline;
+	long long		 resend;
+};
+
+/*
+ * Run queries q[0..n-1] in parallel: UDP first (resent twice within the
+ * timeout), TCP when an answer is truncated (with a fresh timeout).  An
+ * answer is taken only when it matches the query (id, QR, question);
+ * an rcode other than NOERROR and NXDOMAIN is an error.  Answers are
+ * bounded by the 65535 bytes of a DNS message.  n may exceed
+ * SSLM_DNS_MAXQ (done in batches).  Returns 0 when every query has ans
+ * or err, -1 (warned) on a local failure such as out of memory.
+ */
+int	 sslm_dns_run(struct sslm_dnsq *q, size_t n, int timeout_ms);
+/*
+ * The RRs of list whose owner is name and type type, one at a time:
+ * start with *i = 0; NULL when there are no more.
+ */
+struct ldns_struct_rr *sslm_dns_next(const struct ldns_struct_rr_list *,
+	    const struct ldns_struct_rdf *name, int type, size_t *i);
+/* (end of dns.c) */
+
 #endif /* SSLM_H */

@@ -1,0 +1,1456 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * acme.c: the RFC 8555 client under sslm-acme-order, sslm-acme-account and
+ * sslm-acme-revoke: base64url, JWK and JWS (ES256/384/512, RS256, the
+ * HS256 external account binding), HTTPS through libcurl with nonces,
+ * retries and one deadline, problem documents, the account directory,
+ * identifiers of a CSR and the RFC 9773 certificate identifier.
+ *
+ * The account key is only ever used to sign; it is read from its file,
+ * written once O_EXCL 0600, and never printed.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "sslm.h"
+
+#define NONCE_MAX	256	/* bytes of a Replay-Nonce we accept */
+#define URL_MAX		2048	/* bytes of a URL we accept */
+#define HDR_MAX		(64 * 1024) /* bytes of all headers of an answer */
+#define TRANSPORT_TRIES	5	/* attempts for connection errors and 5xx */
+
+struct sslm_acme {
+	CURL		*curl;
+	struct curl_slist *hdrs;
+	char		*dirurl;
+	char		*origin;	/* "host[:port]" of the directory */
+	json_t		*dir;
+	char		*nonce;
+	EVP_PKEY	*key;		/* borrowed from the caller */
+	char		*kid;
+	const char	*cafile;
+	struct timespec	 deadline;
+	int		 seconds;
+	int		 verbose;
+	int		 requests;
+	char		 err[CURL_ERROR_SIZE];	/* last transport error */
+	/* the answer being received */
+	struct sslm_acme_resp *cur;
+	size_t		 max;
+	int		 toobig;
+	size_t		 hdrlen;
+};
+
+/* ---- base64url ------------------------------------------------------- */
+
+static const char b64u[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+char *
+sslm_acme_b64url(const unsigned char *p, size_t n)
+{
+	char	*out, *o;
+	size_t	 i;
+
+	if ((out = malloc(n / 3 * 4 + 5)) == NULL)
+		return NULL;
+	o = out;
+	for (i = 0; i + 2 < n; i += 3) {
+		*o++ = b64u[p[i] >> 2];
+		*o++ = b64u[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+		*o++ = b64u[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
+		*o++ = b64u[p[i + 2] & 63];
+	}
+	if (n - i == 1) {
+		*o++ = b64u[p[i] >> 2];
+		*o++ = b64u[(p[i] & 3) << 4];
+	} else if (n - i == 2) {
+		*o++ = b64u[p[i] >> 2];
+		*o++ = b64u[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+		*o++ = b64u[(p[i + 1] & 15) << 2];
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+b64u_val(int c)
+{
+	const char *p;
+
+	if (c == '\0' || (p = strchr(b64u, c)) == NULL)
+		return -1;
+	return (int)(p - b64u);
+}
+
+unsigned char *
+sslm_acme_b64url_decode(const char *s, size_t slen, size_t *lenp)
+{
+	unsigned char	*out;
+	size_t		 i, n = 0;
+	unsigned int	 acc = 0;
+	int		 v, bits = 0;
+
+	if (slen % 4 == 1 || (out = malloc(slen / 4 * 3 + 3)) == NULL)
+		return NULL;
+	for (i = 0; i < slen; i++) {
+		if ((v = b64u_val((unsigned char)s[i])) == -1) {
+			OPENSSL_cleanse(out, slen / 4 * 3 + 3);
+			free(out);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned int)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	acc = 0;
+	*lenp = n;
+	return out;
+}
+
+/* ---- JWK and JWS ------------------------------------------------------ */
+
+/* Field size in bytes of an EC key's curve, 0 for another key. */
+static int
+ec_size(const EVP_PKEY *k)
+{
+	switch (EVP_PKEY_get_bits(k)) {
+	case 256:
+		return 32;
+	case 384:
+		return 48;
+	case 521:
+		return 66;
+	}
+	return 0;
+}
+
+const char *
+sslm_acme_alg(const EVP_PKEY *k)
+{
+	if (EVP_PKEY_is_a(k, "RSA"))
+		return EVP_PKEY_get_bits(k) >= 2048 ? "RS256" : NULL;
+	if (EVP_PKEY_is_a(k, "EC")) {
+		switch (ec_size(k)) {
+		case 32:
+			return "ES256";
+		case 48:
+			return "ES384";
+		case 66:
+			return "ES512";
+		}
+	}
+	return NULL;
+}
+
+/* The digest of an alg. */
+static const char *
+alg_md(const char *alg)
+{
+	if (strcmp(alg, "ES384") == 0)
+		return "SHA384";
+	if (strcmp(alg, "ES512") == 0)
+		return "SHA512";
+	return "SHA256";
+}
+
+/* Set key name of o to base64url of BIGNUM parameter param, padded to pad
+ * bytes (0: minimal). */
+static int
+jwk_bn(json_t *o, const char *name, const EVP_PKEY *k, const char *param,
+    int pad)
+{
+	BIGNUM		*bn = NULL;
+	unsigned char	*buf = NULL;
+	char		*s = NULL;
+	int		 n, rc = -1;
+
+	if (!EVP_PKEY_get_bn_param(k, param, &bn))
+		goto out;
+	n = pad > 0 ? pad : BN_num_bytes(bn);
+	if (n <= 0 || (buf = malloc((size_t)n)) == NULL ||
+	    BN_bn2binpad(bn, buf, n) != n)
+		goto out;
+	if ((s = sslm_acme_b64url(buf, (size_t)n)) == NULL ||
+	    json_object_set_new(o, name, json_string(s)) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(s);
+	free(buf);
+	BN_free(bn);
+	return rc;
+}
+
+json_t *
+sslm_acme_jwk(const EVP_PKEY *k)
+{
+	json_t	*o;
+	int	 sz;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	if (EVP_PKEY_is_a(k, "EC") && (sz = ec_size(k)) != 0) {
+		if (json_object_set_new(o, "crv", json_string(sz == 32 ?
+		    "P-256" : sz == 48 ? "P-384" : "P-521")) == -1 ||
+		    json_object_set_new(o, "kty", json_string("EC")) == -1 ||
+		    jwk_bn(o, "x", k, OSSL_PKEY_PARAM_EC_PUB_X, sz) == -1 ||
+		    jwk_bn(o, "y", k, OSSL_PKEY_PARAM_EC_PUB_Y, sz) == -1)
+			goto fail;
+	} else if (EVP_PKEY_is_a(k, "RSA")) {
+		if (jwk_bn(o, "e", k, OSSL_PKEY_PARAM_RSA_E, 0) == -1 ||
+		    json_object_set_new(o, "kty", json_string("RSA")) == -1 ||
+		    jwk_bn(o, "n", k, OSSL_PKEY_PARAM_RSA_N, 0) == -1)
+			goto fail;
+	} else {
+		sslm_warnx("jwk: only RSA and EC P-256/384/521 keys can sign "
+		    "ACME requests");
+		goto fail;
+	}
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+char *
+sslm_acme_thumbprint(const EVP_PKEY *k)
+{
+	json_t		*jwk;
+	char		*s = NULL, *out = NULL;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen;
+
+	/* RFC 7638: the required members, sorted, no white space. */
+	if ((jwk = sslm_acme_jwk(k)) == NULL)
+		return NULL;
+	if ((s = json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS)) != NULL &&
+	    EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL))
+		out = sslm_acme_b64url(md, mdlen);
+	free(s);
+	json_decref(jwk);
+	return out;
+}
+
+char *
+sslm_acme_keyauth(const EVP_PKEY *k, const char *token)
+{
+	char	*tp, *out = NULL;
+
+	if ((tp = sslm_acme_thumbprint(k)) == NULL)
+		return NULL;
+	if (asprintf(&out, "%s.%s", token, tp) == -1)
+		out = NULL;
+	free(tp);
+	return out;
+}
+
+char *
+sslm_acme_txt_value(const char *keyauth)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen;
+
+	if (!EVP_Digest(keyauth, strlen(keyauth), md, &mdlen, EVP_sha256(),
+	    NULL))
+		return NULL;
+	return sslm_acme_b64url(md, mdlen);
+}
+
+/* The JWS signature of the signing input with key k, base64url. */
+static char *
+jws_sign(EVP_PKEY *k, const char *alg, const char *in)
+{
+	EVP_MD_CTX	*ctx = NULL;
+	ECDSA_SIG	*es = NULL;
+	const BIGNUM	*r, *s;
+	unsigned char	*sig = NULL, raw[132];
+	const unsigned char *p;
+	size_t		 siglen = 0;
+	char		*out = NULL;
+	int		 sz;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit_ex(ctx, NULL, alg_md(alg), NULL, NULL, k,
+	    NULL) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &siglen, (const unsigned char *)in,
+	    strlen(in)) != 1 ||
+	    (sig = OPENSSL_malloc(siglen)) == NULL ||
+	    EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)in,
+	    strlen(in)) != 1) {
+		sslm_warnx("jws: signing: %s", sslm_ossl_reason());
+		goto out;
+	}
+	if (alg[0] == 'R') {
+		out = sslm_acme_b64url(sig, siglen);
+		goto out;
+	}
+	/* RFC 7518 3.4: ECDSA as R || S, each padded to the field size. */
+	sz = ec_size(k);
+	p = sig;
+	if ((es = d2i_ECDSA_SIG(NULL, &p, (long)siglen)) == NULL) {
+		sslm_warnx("jws: signature: %s", sslm_ossl_reason());
+		goto out;
+	}
+	ECDSA_SIG_get0(es, &r, &s);
+	if (BN_bn2binpad(r, raw, sz) != sz ||
+	    BN_bn2binpad(s, raw + sz, sz) != sz) {
+		sslm_warnx("jws: signature does not fit the curve");
+		goto out;
+	}
+	out = sslm_acme_b64url(raw, (size_t)sz * 2);
+out:
+	ECDSA_SIG_free(es);
+	OPENSSL_free(sig);
+	EVP_MD_CTX_free(ctx);
+	return out;
+}
+
+/* HS256 of in with key, base64url. */
+static char *
+jws_hmac(const unsigned char *key, size_t keylen, const char *in)
+{
+	unsigned char	 mac[EVP_MAX_MD_SIZE];
+	size_t		 maclen = 0;
+	char		*out;
+
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen,
+	    (const unsigned char *)in, strlen(in), mac, sizeof(mac),
+	    &maclen) == NULL) {
+		sslm_warnx("jws: hmac: %s", sslm_ossl_reason());
+		return NULL;
+	}
+	out = sslm_acme_b64url(mac, maclen);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return out;
+}
+
+json_t *
+sslm_acme_jws(EVP_PKEY *k, const unsigned char *hkey, size_t hkeylen,
+    json_t *prot, const char *payload)
+{
+	json_t	*jws = NULL;
+	char	*ph = NULL, *p64 = NULL, *pp = NULL, *in = NULL, *sig = NULL;
+	const char *alg;
+
+	if (k != NULL) {
+		if ((alg = sslm_acme_alg(k)) == NULL) {
+			sslm_warnx("jws: only RSA (2048 bits or more) and EC "
+			    "P-256/384/521 keys can sign ACME requests");
+			goto out;
+		}
+	} else
+		alg = "HS256";
+	if (json_object_set_new(prot, "alg", json_string(alg)) == -1 ||
+	    (ph = json_dumps(prot, JSON_COMPACT)) == NULL ||
+	    (p64 = sslm_acme_b64url((unsigned char *)ph, strlen(ph))) == NULL ||
+	    (pp = sslm_acme_b64url((const unsigned char *)payload,
+	    strlen(payload))) == NULL ||
+	    asprintf(&in, "%s.%s", p64, pp) == -1) {
+		in = NULL;
+		sslm_warnx("jws: out of memory");
+		goto out;
+	}
+	sig = k != NULL ? jws_sign(k, alg, in) : jws_hmac(hkey, hkeylen, in);
+	if (sig == NULL)
+		goto out;
+	jws = json_pack("{s:s, s:s, s:s}", "protected", p64, "payload", pp,
+	    "signature", sig);
+out:
+	free(sig);
+	free(in);
+	free(pp);
+	free(p64);
+	free(ph);
+	return jws;
+}
+
+/* ---- time and the deadline ------------------------------------------- */
+
+static long long
+ms_left(const struct sslm_acme *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(a->deadline.tv_sec - now.tv_sec) * 1000 +
+	    (a->deadline.tv_nsec - now.tv_nsec) / 1000000;
+}
+
+int
+sslm_acme_sleep(struct sslm_acme *a, long long ms, const char *what)
+{
+	struct timespec ts;
+
+	if (ms > ms_left(a)) {
+		sslm_warnx("%s: deadline of %d seconds passed", what,
+		    a->seconds);
+		return -1;
+	}
+	if (ms <= 0)
+		return 0;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	return 0;
+}
+
+int
+sslm_acme_poll_wait(struct sslm_acme *a, const struct sslm_acme_resp *r,
+    long long *backoff, const char *what)
+{
+	long long ms;
+
+	ms = *backoff;
+	if (r != NULL && r->retry_after >= 0)
+		ms = r->retry_after * 1000;
+	if (*backoff < 4000)
+		*backoff *= 2;
+	return sslm_acme_sleep(a, ms, what);
+}
+
+/* ---- URLs --------------------------------------------------------------- */
+
+/* The authority ("host[:port]", lower case, ":443" dropped) of an https
+ * URL, new string; NULL for anything else. */
+static char *
+https_origin(const char *url)
+{
+	const char	*h, *e;
+	char		*o;
+	size_t		 n, i;
+
+	if (strncasecmp(url, "https://", 8) != 0 || strlen(url) > URL_MAX ||
+	    !sslm_no_ctrl(url, strlen(url)) || strchr(url, ' ') != NULL)
+		return NULL;
+	h = url + 8;
+	e = h + strcspn(h, "/?#");
+	n = (size_t)(e - h);
+	if (n == 0 || memchr(h, '@', n) != NULL)
+		return NULL;
+	if (n > 4 && memcmp(e - 4, ":443", 4) == 0)
+		n -= 4;
+	if ((o = strndup(h, n)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		o[i] = (char)tolower((unsigned char)o[i]);
+	return o;
+}
+
+int
+sslm_acme_url_ok(const struct sslm_acme *a, const char *url, const char *what)
+{
+	char	*o;
+	int	 ok;
+
+	if (url == NULL) {
+		sslm_warnx("%s: missing URL", what);
+		return -1;
+	}
+	o = https_origin(url);
+	ok = o != NULL && strcmp(o, a->origin) == 0;
+	free(o);
+	if (!ok) {
+		sslm_warnx("%s: %.200s: not an https URL of %s", what, url,
+		    a->origin);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- HTTP ---------------------------------------------------------------- */
+
+void
+sslm_acme_resp_free(struct sslm_acme_resp *r)
+{
+	size_t i;
+
+	free(r->body);
+	json_decref(r->json);
+	free(r->location);
+	free(r->ctype);
+	for (i = 0; i < r->nlinks; i++)
+		free(r->links[i]);
+	memset(r, 0, sizeof(*r));
+	r->retry_after = -1;
+}
+
+static size_t
+on_body(char *p, size_t sz, size_t n, void *arg)
+{
+	struct sslm_acme	*a = arg;
+	struct sslm_acme_resp	*r = a->cur;
+	char			*nb;
+
+	n *= sz;
+	if (r->len + n > a->max) {
+		a->toobig = 1;
+		return 0;
+	}
+	if ((nb = realloc(r->body, r->len + n + 1)) == NULL)
+		return 0;
+	r->body = nb;
+	memcpy(r->body + r->len, p, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+/* Trimmed copy of a header value. */
+static char *
+hdr_value(const char *v, size_t n)
+{
+	while (n > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	return strndup(v, n);
+}
+
+/* Link: <url>;rel="alternate", possibly several in one field. */
+static void
+parse_links(struct sslm_acme_resp *r, const char *v)
+{
+	const char	*lt, *gt, *end;
+	char		*url;
+
+	while ((lt = strchr(v, '<')) != NULL &&
+	    (gt = strchr(lt, '>')) != NULL) {
+		end = gt + strcspn(gt, ",");
+		/* rel="alternate" or rel=alternate among the params */
+		url = NULL;
+		if (memmem(gt, (size_t)(end - gt), "alternate", 9) != NULL &&
+		    r->nlinks < SSLM_ACME_LINKS_MAX &&
+		    (url = strndup(lt + 1, (size_t)(gt - lt - 1))) != NULL)
+			r->links[r->nlinks++] = url;
+		v = *end == ',' ? end + 1 : end;
+	}
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct sslm_acme	*a = arg;
+	struct sslm_acme_resp	*r = a->cur;
+	const char		*c;
+	char			*v;
+	size_t			 nl;
+	time_t			 t;
+
+	n *= sz;
+	if ((a->hdrlen += n) > HDR_MAX)
+		return 0;
+	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* a new response (after 100 Continue): forget the old one */
+		free(r->location);
+		free(a->nonce);
+		r->location = NULL;
+		a->nonce = NULL;
+		return n;
+	}
+	if ((c = memchr(p, ':', n)) == NULL)
+		return n;
+	nl = (size_t)(c - p);
+	c++;
+	if (nl == 12 && strncasecmp(p, "Replay-Nonce", nl) == 0) {
+		if ((v = hdr_value(c, n - nl - 1)) == NULL)
+			return 0;
+		if (*v != '\0' && strlen(v) <= NONCE_MAX &&
+		    strspn(v, b64u) == strlen(v)) {
+			free(a->nonce);
+			a->nonce = v;
+		} else
+			free(v);
+	} else if (nl == 8 && strncasecmp(p, "Location", nl) == 0) {
+		free(r->location);
+		r->location = hdr_value(c, n - nl - 1);
+	} else if (nl == 12 && strncasecmp(p, "Content-Type", nl) == 0) {
+		free(r->ctype);
+		r->ctype = hdr_value(c, n - nl - 1);
+	} else if (nl == 11 && strncasecmp(p, "Retry-After", nl) == 0) {
+		if ((v = hdr_value(c, n - nl - 1)) == NULL)
+			return 0;
+		if (*v != '\0' && strspn(v, "0123456789") == strlen(v))
+			r->retry_after = strlen(v) > 6 ? 999999 : atol(v);
+		else if ((t = curl_getdate(v, NULL)) != -1)
+			r->retry_after = t > time(NULL) ?
+			    (long)(t - time(NULL)) : 0;
+		free(v);
+	} else if (nl == 4 && strncasecmp(p, "Link", nl) == 0) {
+		if ((v = strndup(c, n - nl - 1)) == NULL)
+			return 0;
+		parse_links(r, v);
+		free(v);
+	}
+	return n;
+}
+
+/* Is this transport error worth another attempt? */
+static int
+transient(CURLcode e)
+{
+	switch (e) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* One HTTP exchange, no retries.  0 with r filled (any status), -1 with
+ * *err set and the reason in a->err (warned when it is not transient). */
+static int
+http_once(struct sslm_acme *a, const char *method, const char *url,
+    const char *body, size_t max, struct sslm_acme_resp *r, CURLcode *err)
+{
+	CURLcode	 e;
+	long		 left, code = 0;
+
+	sslm_acme_resp_free(r);
+	a->cur = r;
+	a->max = max;
+	a->toobig = 0;
+	a->hdrlen = 0;
+	a->err[0] = '\0';
+	left = (long)ms_left(a);
+	if (left <= 0) {
+		*err = CURLE_OPERATION_TIMEDOUT;
+		sslm_warnx("%s: deadline of %d seconds passed", url,
+		    a->seconds);
+		return -1;
+	}
+	curl_easy_setopt(a->curl, CURLOPT_URL, url);
+	curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, a->err);
+	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, left);
+	curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    left < 10000 ? left : 10000L);
+	curl_easy_setopt(a->curl, CURLOPT_NOBODY, 0L);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(a->curl, CURLOPT_NOBODY, 1L);
+	else if (body == NULL)
+		curl_easy_setopt(a->curl, CURLOPT_HTTPGET, 1L);
+	else {
+		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE,
+		    (long)strlen(body));
+	}
+	a->requests++;
+	e = curl_easy_perform(a->curl);
+	a->cur = NULL;
+	if (e == CURLE_OK)
+		curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (a->verbose)
+		fprintf(stderr, "%s: %s %s -> %ld\n", sslm_getprogname(),
+		    method, url, code);
+	if (a->toobig) {
+		sslm_warnx("%s: answer larger than %zu bytes", url, max);
+		*err = CURLE_WRITE_ERROR;
+		return -1;
+	}
+	if (e != CURLE_OK) {
+		*err = e;
+		if (a->err[0] == '\0')
+			snprintf(a->err, sizeof(a->err), "%s",
+			    curl_easy_strerror(e));
+		a->err[0] = (char)tolower((unsigned char)a->err[0]);
+		if (!transient(e))
+			sslm_warnx("%s: %s", url, a->err);
+		else if (a->verbose)
+			sslm_warnx("%s: %s (will retry)", url, a->err);
+		return -1;
+	}
+	r->status = code;
+	return 0;
+}
+
+/* One exchange with retries of transient errors, 5xx and 429, with
+ * backoff (or Retry-After) inside the deadline. */
+static int
+http(struct sslm_acme *a, const char *method, const char *url,
+    const char *body, size_t max, struct sslm_acme_resp *r)
+{
+	CURLcode	 e;
+	long long	 wait = 1000;
+	int		 i;
+
+	for (i = 1;; i++) {
+		if (http_once(a, method, url, body, max, r, &e) == 0) {
+			if ((r->status < 500 && r->status != 429) ||
+			    i == TRANSPORT_TRIES)
+				return 0;
+			if (r->retry_after >= 0)
+				wait = r->retry_after * 1000;
+			if (wait >= ms_left(a))
+				return 0;
+		} else {
+			if (!transient(e))
+				return -1;
+			if (i == TRANSPORT_TRIES || wait >= ms_left(a)) {
+				sslm_warnx("%s: %s (gave up after %d "
+				    "attempt%s)", url, a->err, i,
+				    i == 1 ? "" : "s");
+				return -1;
+			}
+		}
+		if (sslm_acme_sleep(a, wait, url) == -1)
+			return -1;
+		if (wait < 8000)
+			wait *= 2;
+	}
+}
+
+/* Parse the body as a JSON object; -1 (warned) if it is not one. */
+static int
+body_json(struct sslm_acme_resp *r, const char *url)
+{
+	json_error_t jerr;
+
+	if (r->body == NULL || r->len == 0) {
+		sslm_warnx("%s: HTTP %ld with an empty answer", url, r->status);
+		return -1;
+	}
+	r->json = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (r->json == NULL || !json_is_object(r->json)) {
+		sslm_warnx("%s: HTTP %ld: malformed JSON: %s", url, r->status,
+		    r->json == NULL ? jerr.text : "not an object");
+		return -1;
+	}
+	return 0;
+}
+
+/* A short printable copy of a server string for messages. */
+static void
+clean(char *buf, size_t len, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+		    s[i];
+	buf[i] = '\0';
+}
+
+void
+sslm_acme_problem(const char *where, const char *prefix, const json_t *p)
+{
+	const json_t	*sub, *id;
+	char		 type[256], detail[512], idv[256];
+	size_t		 i;
+
+	clean(type, sizeof(type), json_string_value(json_object_get(p,
+	    "type")));
+	clean(detail, sizeof(detail), json_string_value(json_object_get(p,
+	    "detail")));
+	sslm_warnx("%s: %s%s%s: %s", where, prefix != NULL ? prefix : "",
+	    prefix != NULL ? ": " : "", type[0] != '\0' ? type :
+	    "(problem without type)", detail[0] != '\0' ? detail :
+	    "(no detail)");
+	sub = json_object_get(p, "subproblems");
+	for (i = 0; json_is_array(sub) && i < json_array_size(sub) && i < 100;
+	    i++) {
+		p = json_array_get(sub, i);
+		id = json_object_get(p, "identifier");
+		clean(type, sizeof(type), json_string_value(json_object_get(p,
+		    "type")));
+		clean(detail, sizeof(detail), json_string_value(
+		    json_object_get(p, "detail")));
+		clean(idv, sizeof(idv), json_string_value(json_object_get(id,
+		    "value")));
+		sslm_warnx("%s: %s: %s: %s", where, idv[0] != '\0' ? idv :
+		    "(no identifier)", type, detail);
+	}
+}
+
+/* Is the answer a problem document of this type? */
+static int
+is_problem(const struct sslm_acme_resp *r, const char *type)
+{
+	const char *t;
+
+	t = json_string_value(json_object_get(r->json, "type"));
+	return t != NULL && strcmp(t, type) == 0;
+}
+
+/* Report a non-2xx answer. */
+static void
+report(const struct sslm_acme_resp *r, const char *url)
+{
+	json_error_t	 jerr;
+	json_t		*j = r->json;
+
+	if (j == NULL && r->body != NULL)
+		j = json_loadb(r->body, r->len, 0, &jerr);
+	if (json_is_object(j) && json_is_string(json_object_get(j, "type")))
+		sslm_acme_problem(url, NULL, j);
+	else
+		sslm_warnx("%s: HTTP %ld", url, r->status);
+	if (j != r->json)
+		json_decref(j);
+}
+
+int
+sslm_acme_get(struct sslm_acme *a, const char *url, int flags,
+    struct sslm_acme_resp *r)
+{
+	if (http(a, (flags & SSLM_ACME_HEAD) ? "HEAD" : "GET", url, NULL,
+	    SSLM_ACME_BODY_MAX, r) == -1)
+		return -1;
+	if (r->status < 200 || r->status > 299) {
+		report(r, url);
+		return -1;
+	}
+	if ((flags & SSLM_ACME_HEAD) == 0 && body_json(r, url) == -1)
+		return -1;
+	return 0;
+}
+
+/* Fetch a fresh nonce from newNonce. */
+static int
+new_nonce(struct sslm_acme *a)
+{
+	struct sslm_acme_resp	 r;
+	const char		*u;
+	int			 rc;
+
+	memset(&r, 0, sizeof(r));
+	if (sslm_acme_directory(a) == -1)
+		return -1;
+	u = sslm_acme_dir_url(a, "newNonce");
+	if ((rc = sslm_acme_get(a, u, SSLM_ACME_HEAD, &r)) == 0 &&
+	    a->nonce == NULL) {
+		sslm_warnx("%s: no Replay-Nonce in the answer", u);
+		rc = -1;
+	}
+	sslm_acme_resp_free(&r);
+	return rc;
+}
+
+int
+sslm_acme_post(struct sslm_acme *a, const char *url, const json_t *payload,
+    int flags, struct sslm_acme_resp *r)
+{
+	json_t	*prot = NULL, *jws = NULL, *jwk = NULL;
+	char	*pl = NULL, *body = NULL;
+	int	 i, rc = -1;
+
+	if (a->key == NULL || ((flags & SSLM_ACME_JWK) == 0 && a->kid == NULL)) {
+		sslm_warnx("%s: no account key", url);
+		return -1;
+	}
+	if (payload == NULL)
+		pl = strdup("");	/* POST-as-GET */
+	else
+		pl = json_dumps(payload, JSON_COMPACT);
+	if (pl == NULL)
+		goto out;
+	for (i = 0; i < SSLM_ACME_NONCE_TRIES; i++) {
+		if (a->nonce == NULL && new_nonce(a) == -1)
+			goto out;
+		json_decref(prot);
+		json_decref(jws);
+		jws = NULL;
+		free(body);
+		body = NULL;
+		if ((prot = json_object()) == NULL ||
+		    json_object_set_new(prot, "nonce", json_string(a->nonce)) ||
+		    json_object_set_new(prot, "url", json_string(url)))
+			goto out;
+		if (flags & SSLM_ACME_JWK) {
+			if ((jwk = sslm_acme_jwk(a->key)) == NULL ||
+			    json_object_set_new(prot, "jwk", jwk) == -1)
+				goto out;
+		} else if (json_object_set_new(prot, "kid",
+		    json_string(a->kid)) == -1)
+			goto out;
+		if ((jws = sslm_acme_jws(a->key, NULL, 0, prot, pl)) == NULL ||
+		    (body = json_dumps(jws, JSON_COMPACT)) == NULL)
+			goto out;
+		/* a nonce is good for one request */
+		free(a->nonce);
+		a->nonce = NULL;
+		if (http(a, "POST", url, body, (flags & SSLM_ACME_CERT) ?
+		    SSLM_ACME_CERT_MAX : SSLM_ACME_BODY_MAX, r) == -1)
+			goto out;
+		if (r->status >= 200 && r->status <= 299)
+			break;
+		if (r->status == 400 && r->body != NULL &&
+		    body_json(r, url) == 0 &&
+		    is_problem(r, "urn:ietf:params:acme:error:badNonce")) {
+			if (a->verbose)
+				sslm_warnx("%s: bad nonce, retrying", url);
+			continue;
+		}
+		if ((flags & SSLM_ACME_QUIET) == 0)
+			report(r, url);
+		goto out;
+	}
+	if (i == SSLM_ACME_NONCE_TRIES) {
+		sslm_warnx("%s: nonce rejected %d times", url, i);
+		goto out;
+	}
+	if ((flags & SSLM_ACME_CERT) == 0 && body_json(r, url) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(body);
+	json_decref(jws);
+	json_decref(prot);
+	free(pl);
+	return rc;
+}
+
+/* ---- the client ------------------------------------------------------ */
+
+struct sslm_acme *
+sslm_acme_new(const char *dirurl, const char *cafile, int seconds,
+    int verbose)
+{
+	struct sslm_acme	*a;
+	struct stat		 st;
+
+	if (cafile != NULL && stat(cafile, &st) == -1) {
+		sslm_warn("%s", cafile);
+		return NULL;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		sslm_warn("acme");
+		return NULL;
+	}
+	a->seconds = seconds;
+	a->verbose = verbose;
+	a->cafile = cafile;
+	clock_gettime(CLOCK_MONOTONIC, &a->deadline);
+	a->deadline.tv_sec += seconds;
+	if ((a->origin = https_origin(dirurl)) == NULL) {
+		sslm_warnx("%.200s: not an https URL", dirurl);
+		goto fail;
+	}
+	if ((a->dirurl = strdup(dirurl)) == NULL ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    (a->curl = curl_easy_init()) == NULL ||
+	    (a->hdrs = curl_slist_append(NULL,
+	    "Content-Type: application/jose+json")) == NULL ||
+	    (a->hdrs = curl_slist_append(a->hdrs, "Expect:")) == NULL) {
+		sslm_warnx("acme: libcurl initialisation failed");
+		goto fail;
+	}
+	if (curl_easy_setopt(a->curl, CURLOPT_PROTOCOLS_STR, "https") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(a->curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") !=
+	    CURLE_OK) {
+		sslm_warnx("acme: libcurl cannot restrict to https");
+		goto fail;
+	}
+	curl_easy_setopt(a->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cafile != NULL)
+		curl_easy_setopt(a->curl, CURLOPT_CAINFO, cafile);
+	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, a->hdrs);
+	curl_easy_setopt(a->curl, CURLOPT_USERAGENT,
+	    "sslm/" SSLM_VERSION " " /* RFC 8555 6.1 */);
+	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(a->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(a->curl, CURLOPT_HEADERDATA, a);
+	curl_easy_setopt(a->curl, CURLOPT_ACCEPT_ENCODING, "");
+	return a;
+fail:
+	sslm_acme_free(a);
+	return NULL;
+}
+
+void
+sslm_acme_free(struct sslm_acme *a)
+{
+	if (a == NULL)
+		return;
+	if (a->verbose)
+		fprintf(stderr, "%s: %d http requests\n", sslm_getprogname(),
+		    a->requests);
+	if (a->curl != NULL)
+		curl_easy_cleanup(a->curl);
+	curl_slist_free_all(a->hdrs);
+	if (a->curl != NULL)
+		curl_global_cleanup();
+	json_decref(a->dir);
+	free(a->dirurl);
+	free(a->origin);
+	free(a->nonce);
+	free(a->kid);
+	free(a);
+}
+
+int
+sslm_acme_requests(const struct sslm_acme *a)
+{
+	return a->requests;
+}
+
+const char *
+sslm_acme_dirurl(const struct sslm_acme *a)
+{
+	return a->dirurl;
+}
+
+int
+sslm_acme_directory(struct sslm_acme *a)
+{
+	static const char *need[] = { "newNonce", "newAccount", "newOrder" };
+	static const char *opt[] = { "revokeCert", "keyChange", "newAuthz",
+	    "renewalInfo" };
+	struct sslm_acme_resp	 r;
+	const json_t		*meta, *v;
+	size_t			 i;
+	int			 rc = -1;
+
+	if (a->dir != NULL)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.retry_after = -1;
+	if (sslm_acme_get(a, a->dirurl, 0, &r) == -1)
+		goto out;
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (sslm_acme_url_ok(a, json_string_value(json_object_get(
+		    r.json, need[i])), need[i]) == -1) {
+			sslm_warnx("%s: not a usable ACME directory",
+			    a->dirurl);
+			goto out;
+		}
+	for (i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+		if ((v = json_object_get(r.json, opt[i])) != NULL &&
+		    sslm_acme_url_ok(a, json_string_value(v), opt[i]) == -1)
+			goto out;
+	meta = json_object_get(r.json, "meta");
+	if (meta != NULL && !json_is_object(meta)) {
+		sslm_warnx("%s: meta is not an object", a->dirurl);
+		goto out;
+	}
+	v = json_object_get(meta, "profiles");
+	if (v != NULL && !json_is_object(v)) {
+		sslm_warnx("%s: meta.profiles is not an object", a->dirurl);
+		goto out;
+	}
+	a->dir = json_incref(r.json);
+	rc = 0;
+out:
+	sslm_acme_resp_free(&r);
+	return rc;
+}
+
+const char *
+sslm_acme_dir_url(const struct sslm_acme *a, const char *name)
+{
+	return json_string_value(json_object_get(a->dir, name));
+}
+
+const json_t *
+sslm_acme_dir_meta(const struct sslm_acme *a, const char *name)
+{
+	return json_object_get(json_object_get(a->dir, "meta"), name);
+}
+
+void
+sslm_acme_set_key(struct sslm_acme *a, EVP_PKEY *key)
+{
+	a->key = key;
+}
+
+int
+sslm_acme_set_kid(struct sslm_acme *a, const char *kid)
+{
+	free(a->kid);
+	a->kid = NULL;
+	if (kid == NULL)
+		return 0;
+	if (sslm_acme_url_ok(a, kid, "account URL") == -1 ||
+	    (a->kid = strdup(kid)) == NULL)
+		return -1;
+	return 0;
+}
+
+const char *
+sslm_acme_kid(const struct sslm_acme *a)
+{
+	return a->kid;
+}
+
+int
+sslm_acme_set_nonce(struct sslm_acme *a, const char *nonce)
+{
+	if (nonce == NULL || *nonce == '\0' || strlen(nonce) > NONCE_MAX ||
+	    strspn(nonce, b64u) != strlen(nonce))
+		return -1;
+	free(a->nonce);
+	return (a->nonce = strdup(nonce)) == NULL ? -1 : 0;
+}
+
+const char *
+sslm_acme_nonce(const struct sslm_acme *a)
+{
+	return a->nonce;
+}
+
+/* ---- the account directory ------------------------------------------ */
+
+/* dir/name into buf; -1 (warned) if too long. */
+static int
+acct_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(buf, len, "%s/%s", dir, name) >= len) {
+		sslm_warnx("%s: path too long", dir);
+		return -1;
+	}
+	return 0;
+}
+
+EVP_PKEY *
+sslm_acme_key_load(const char *dir, const char *name, int quiet_enoent)
+{
+	char		 path[4096];
+	struct stat	 st;
+	EVP_PKEY	*k;
+
+	if (acct_path(path, sizeof(path), dir, name) == -1)
+		return NULL;
+	if (quiet_enoent && lstat(path, &st) == -1 && errno == ENOENT)
+		return NULL;
+	if ((k = sslm_load_privkey(path)) == NULL)
+		return NULL;
+	if (sslm_acme_alg(k) == NULL) {
+		sslm_warnx("%s: only RSA (2048 bits or more) and EC "
+		    "P-256/384/521 keys can be account keys", path);
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+EVP_PKEY *
+sslm_acme_key_create(const char *dir, const char *name, int rsa)
+{
+	char		 path[4096], *pem = NULL;
+	size_t		 len = 0;
+	EVP_PKEY	*k;
+
+	if (acct_path(path, sizeof(path), dir, name) == -1)
+		return NULL;
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		sslm_warn("%s", dir);
+		return NULL;
+	}
+	k = rsa ? sslm_key_generate("rsa", NULL, 2048) :
+	    sslm_key_generate("ec", "P-256", 0);
+	if (k == NULL)
+		return NULL;
+	if (sslm_key_pem(k, &pem, &len) == -1 ||
+	    sslm_create_excl(path, pem, len) == -1) {
+		EVP_PKEY_free(k);
+		k = NULL;
+	}
+	sslm_freesecret(pem, len + 1);
+	return k;
+}
+
+json_t *
+sslm_acme_acct_read(const char *dir, int quiet_enoent)
+{
+	char		 path[4096], *buf;
+	size_t		 len;
+	json_t		*j;
+	json_error_t	 jerr;
+	struct stat	 st;
+
+	if (acct_path(path, sizeof(path), dir, "account.json") == -1)
+		return NULL;
+	if (quiet_enoent && stat(path, &st) == -1 && errno == ENOENT)
+		return NULL;
+	if ((buf = sslm_readfile(path, SSLM_ACME_BODY_MAX, &len)) == NULL)
+		return NULL;
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
+	if (j == NULL || !json_is_object(j) ||
+	    !json_is_string(json_object_get(j, "url")) ||
+	    !json_is_string(json_object_get(j, "directory"))) {
+		sslm_warnx("%s: not an account file%s%s", path,
+		    j == NULL ? ": " : "", j == NULL ? jerr.text : "");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+int
+sslm_acme_acct_write(const char *dir, const json_t *acct)
+{
+	char	 path[4096], *s;
+	int	 rc;
+
+	if (acct_path(path, sizeof(path), dir, "account.json") == -1)
+		return -1;
+	if ((s = json_dumps(acct, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
+	    NULL) {
+		sslm_warnx("%s: out of memory", path);
+		return -1;
+	}
+	rc = sslm_write_file(path, s, strlen(s), 0644);
+	free(s);
+	return rc;
+}
+
+int
+sslm_acme_login(struct sslm_acme *a, const char *dir, EVP_PKEY **key)
+{
+	json_t		*acct = NULL;
+	const char	*d;
+	int		 rc = -1;
+
+	*key = NULL;
+	if ((*key = sslm_acme_key_load(dir, "account.key", 0)) == NULL ||
+	    (acct = sslm_acme_acct_read(dir, 0)) == NULL)
+		goto out;
+	d = json_string_value(json_object_get(acct, "directory"));
+	if (strcmp(d, a->dirurl) != 0) {
+		sslm_warnx("%s: the account belongs to %.200s", dir, d);
+		goto out;
+	}
+	sslm_acme_set_key(a, *key);
+	if (sslm_acme_set_kid(a, json_string_value(json_object_get(acct,
+	    "url"))) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+	}
+	json_decref(acct);
+	return rc;
+}
+
+/* ---- orders: identifiers, the certificate identifier ---------------- */
+
+/* Append {type, value} unless already there. */
+static int
+ident_push(json_t *arr, const char *type, const char *value)
+{
+	size_t	 i;
+	json_t	*o;
+
+	for (i = 0; i < json_array_size(arr); i++) {
+		o = json_array_get(arr, i);
+		if (strcmp(json_string_value(json_object_get(o, "type")),
+		    type) == 0 && strcmp(json_string_value(json_object_get(o,
+		    "value")), value) == 0)
+			return 0;
+	}
+	return json_array_append_new(arr, json_pack("{s:s, s:s}", "type",
+	    type, "value", value));
+}
+
+/* An identifier of a name given as text (DNS name, wildcard, IP). */
+static int
+ident_text(json_t *arr, const char *s, const char *what)
+{
+	char	 low[256];
+	size_t	 i;
+
+	if (strlen(s) >= sizeof(low)) {
+		sslm_warnx("%s: name too long", what);
+		return -1;
+	}
+	for (i = 0; s[i] != '\0'; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	low[i] = '\0';
+	if (sslm_ip_literal(low) != 0)
+		return ident_push(arr, "ip", low);
+	if (!sslm_valid_dnsname(low, 1)) {
+		sslm_warnx("%s: %.100s: not a DNS name or IP address", what, s);
+		return -1;
+	}
+	return ident_push(arr, "dns", low);
+}
+
+json_t *
+sslm_acme_csr_idents(X509_REQ *req, const char *what)
+{
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	GENERAL_NAMES	*gens = NULL;
+	GENERAL_NAME	*g;
+	X509_NAME_ENTRY	*ne;
+	ASN1_STRING	*cn;
+	json_t		*arr;
+	char		 buf[256], ip[64];
+	int		 i, n, idx;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	exts = X509_REQ_get_extensions(req);
+	gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
+	for (i = 0; i < n; i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type == GEN_DNS) {
+			cn = g->d.dNSName;
+			if (ASN1_STRING_length(cn) >= (int)sizeof(buf) ||
+			    memchr(ASN1_STRING_get0_data(cn), '\0',
+			    (size_t)ASN1_STRING_length(cn)) != NULL) {
+				sslm_warnx("%s: bad dNSName", what);
+				goto fail;
+			}
+			memcpy(buf, ASN1_STRING_get0_data(cn),
+			    (size_t)ASN1_STRING_length(cn));
+			buf[ASN1_STRING_length(cn)] = '\0';
+			if (ident_text(arr, buf, what) == -1)
+				goto fail;
+		} else if (g->type == GEN_IPADD) {
+			cn = g->d.iPAddress;
+			if (ASN1_STRING_length(cn) != 4 &&
+			    ASN1_STRING_length(cn) != 16) {
+				sslm_warnx("%s: bad iPAddress", what);
+				goto fail;
+			}
+			/* RFC 8738: the textual form (RFC 5952 for v6) */
+			if (inet_ntop(ASN1_STRING_length(cn) == 4 ? AF_INET :
+			    AF_INET6, ASN1_STRING_get0_data(cn), ip,
+			    sizeof(ip)) == NULL ||
+			    ident_push(arr, "ip", ip) == -1)
+				goto fail;
+		} else {
+			sslm_warnx("%s: only DNS and IP subject alternative "
+			    "names can be ordered", what);
+			goto fail;
+		}
+	}
+	/* a common name is an identifier too (RFC 8555 7.4) */
+	idx = X509_NAME_get_index_by_NID(X509_REQ_get_subject_name(req),
+	    NID_commonName, -1);
+	if (idx >= 0) {
+		ne = X509_NAME_get_entry(X509_REQ_get_subject_name(req), idx);
+		cn = X509_NAME_ENTRY_get_data(ne);
+		if (ASN1_STRING_length(cn) > 0 &&
+		    ASN1_STRING_length(cn) < (int)sizeof(buf)) {
+			memcpy(buf, ASN1_STRING_get0_data(cn),
+			    (size_t)ASN1_STRING_length(cn));
+			buf[ASN1_STRING_length(cn)] = '\0';
+			if (memchr(buf, '\0', (size_t)ASN1_STRING_length(cn)) ==
+			    NULL && ident_text(arr, buf, what) == -1)
+				goto fail;
+		}
+	}
+	if (json_array_size(arr) == 0) {
+		sslm_warnx("%s: no DNS name or IP address to order", what);
+		goto fail;
+	}
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return arr;
+fail:
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	json_decref(arr);
+	return NULL;
+}
+
+char *
+sslm_acme_cert_id(X509 *x, const char *what)
+{
+	const ASN1_OCTET_STRING	*kid = NULL;
+	const ASN1_INTEGER	*serial;
+	unsigned char		*der = NULL;
+	const unsigned char	*p;
+	char			*a = NULL, *b = NULL, *out = NULL;
+	long			 len;
+	int			 n, tag, cls;
+
+	/* RFC 9773 4.1: AKI keyIdentifier "." serial (DER content octets) */
+	kid = X509_get0_authority_key_id(x);
+	if (kid == NULL || ASN1_STRING_length(kid) <= 0) {
+		sslm_warnx("%s: no authority key identifier", what);
+		return NULL;
+	}
+	serial = X509_get0_serialNumber(x);
+	if ((n = i2d_ASN1_INTEGER(serial, &der)) <= 0)
+		goto out;
+	p = der;
+	if (ASN1_get_object(&p, &len, &tag, &cls, n) & 0x80 || len <= 0)
+		goto out;
+	if ((a = sslm_acme_b64url(ASN1_STRING_get0_data(kid),
+	    (size_t)ASN1_STRING_length(kid))) == NULL ||
+	    (b = sslm_acme_b64url(p, (size_t)len)) == NULL ||
+	    asprintf(&out, "%s.%s", a, b) == -1)
+		out = NULL;
+out:
+	if (out == NULL)
+		sslm_warnx("%s: cannot make the certificate identifier", what);
+	free(a);
+	free(b);
+	OPENSSL_free(der);
+	return out;
+}
+
+/* ---- small validators ---------------------------------------------- */
+
+const char *
+sslm_acme_jstr(const json_t *o, const char *key, const char *where)
+{
+	const char *s;
+
+	s = json_string_value(json_object_get(o, key));
+	if (s == NULL || !sslm_no_ctrl(s, strlen(s)) || strlen(s) > URL_MAX)
+		sslm_warnx("%s: field %s missing or not a string", where, key);
+	return s != NULL && sslm_no_ctrl(s, strlen(s)) &&
+	    strlen(s) <= URL_MAX ? s : NULL;
+}
+
+const char *
+sslm_acme_jurl(const struct sslm_acme *a, const json_t *o, const char *key,
+    const char *where)
+{
+	const char	*s;
+	char		 what[256];
+
+	if ((s = sslm_acme_jstr(o, key, where)) == NULL)
+		return NULL;
+	snprintf(what, sizeof(what), "%s: %s", where, key);
+	return sslm_acme_url_ok(a, s, what) == 0 ? s : NULL;
+}
