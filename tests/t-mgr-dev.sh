@@ -95,3 +95,21 @@ chk "-clean-all: web-ec cleaned to its referenced sets + 1" \
 mkdir "$s/db/keep-me"
 run sslm-mgr -s -clean-all -clean-keep 1
 chk "clean: an unexpected directory is left alone" test -d "$s/db/keep-me"
+
+# -s --json: stdout is JSON only, even with -v and a renew in the same run.
+run sslm-mgr -s --json -v -renew -f example.com:web-ec
+expect_rc 0 "-s --json -v -renew: exit 0"
+chk "-s --json: stdout is one JSON document" jq -e '.services | length == 1' "$T_OUT"
+run sslm-mgr --status=yes
+expect_rc 2 "--status=yes: a usage error"
+expect_err_match 'option --status takes no value' "--status=yes: says why"
+run sslm-mgr -s --clean-keep=2 example.com:web-ec
+expect_rc 0 "--clean-keep=2: accepted"
+
+# A lost tlsa_dirs copy is mended by the next run, readable by a DNS server.
+rm -rf "$t/dns"
+run sslm-mgr -s example.com:mail-ec
+chk "tlsa_dirs: a lost copy is restored" \
+    cmp "$c/example.com/tlsa.example.com" "$t/dns/include-tlsa/tlsa.example.com"
+chk "tlsa_dirs: directory 0755, file 0644" test \
+    "$(stat -c %a "$t/dns/include-tlsa" "$t/dns/include-tlsa/tlsa.example.com" | tr '\n' ' ')" = "755 644 "
