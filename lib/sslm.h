@@ -54,6 +54,11 @@ int	 sslm_json_print(FILE *fp, const json_t *, int pretty);
 
 /* Flush stdout and report a write error; returns 0 or -1 (warned). */
 int	 sslm_flush_stdout(void);
+/*
+ * -V: print "<progname> <version>" on stdout; returns the exit code
+ * (SSLM_EXIT_OK, or SSLM_EXIT_FAIL when stdout cannot be written).
+ */
+int	 sslm_version(void);
 
 /* ---- toml.c: TOML 1.0 ----------------------------------------------- */
 
@@ -604,5 +609,164 @@ int	 sslm_dns_run(struct sslm_dnsq *q, size_t n, int timeout_ms);
 struct ldns_struct_rr *sslm_dns_next(const struct ldns_struct_rr_list *,
 	    const struct ldns_struct_rdf *name, int type, size_t *i);
 /* (end of dns.c) */
+
+/* ---- acme.c: the RFC 8555 client (acme-order, acme-account, acme-revoke) */
+
+#include <openssl/x509.h>
+
+#define SSLM_ACME_BODY_MAX	(1024 * 1024)	/* bound on a JSON answer */
+#define SSLM_ACME_CERT_MAX	(256 * 1024)	/* bound on a certificate chain */
+#define SSLM_ACME_NONCE_TRIES	30	/* attempts after badNonce */
+#define SSLM_ACME_LINKS_MAX	8	/* alternate links kept per answer */
+#define SSLM_ACME_DEADLINE	300	/* default overall seconds */
+
+/* flags of sslm_acme_post and sslm_acme_get */
+#define SSLM_ACME_JWK	0x01	/* sign with "jwk" (no account URL yet) */
+#define SSLM_ACME_CERT	0x02	/* PEM answer: SSLM_ACME_CERT_MAX, no JSON */
+#define SSLM_ACME_QUIET	0x04	/* do not report an error answer */
+#define SSLM_ACME_HEAD	0x08	/* sslm_acme_get: HEAD */
+
+/* One answer.  Free the members with sslm_acme_resp_free. */
+struct sslm_acme_resp {
+	long	 status;	/* HTTP status */
+	char	*body;		/* NUL-terminated, len bytes */
+	size_t	 len;
+	json_t	*json;		/* the body as an object (JSON answers) */
+	char	*location;	/* Location header or NULL */
+	char	*ctype;		/* Content-Type or NULL */
+	long	 retry_after;	/* seconds, -1 when absent */
+	char	*links[SSLM_ACME_LINKS_MAX];	/* rel="alternate" URLs */
+	size_t	 nlinks;
+};
+
+struct sslm_acme;
+
+/*
+ * A client for the directory dirurl (https only; every URL the server
+ * gives must have the same scheme, host and port), trusting the PEM
+ * bundle cafile (NULL: the system store), with one deadline seconds from
+ * now for everything; verbose prints each request and, at
+ * sslm_acme_free, the count on stderr.  NULL (warned).
+ */
+struct sslm_acme *sslm_acme_new(const char *dirurl, const char *cafile,
+	    int seconds, int verbose);
+void	 sslm_acme_free(struct sslm_acme *);
+/* Requests made so far. */
+int	 sslm_acme_requests(const struct sslm_acme *);
+/* The directory URL (owned by the client). */
+const char *sslm_acme_dirurl(const struct sslm_acme *);
+/* Fetch and check the directory once.  0 or -1 (warned). */
+int	 sslm_acme_directory(struct sslm_acme *);
+/* A resource URL / a meta member of the directory, or NULL (borrowed). */
+const char *sslm_acme_dir_url(const struct sslm_acme *, const char *name);
+const json_t *sslm_acme_dir_meta(const struct sslm_acme *, const char *name);
+/* The signing key (borrowed: the caller frees it after the client). */
+void	 sslm_acme_set_key(struct sslm_acme *, EVP_PKEY *);
+/* The account URL (copied; checked); NULL clears it.  0 or -1 (warned). */
+int	 sslm_acme_set_kid(struct sslm_acme *, const char *);
+const char *sslm_acme_kid(const struct sslm_acme *);
+/* A nonce to start with (e.g. kept in an order file).  0, or -1 if bad. */
+int	 sslm_acme_set_nonce(struct sslm_acme *, const char *);
+/* The unused nonce of the last answer, or NULL (borrowed). */
+const char *sslm_acme_nonce(const struct sslm_acme *);
+/* 0 when url is https on the directory's host and port; else -1 (warned
+ * as "what: url: ..."). */
+int	 sslm_acme_url_ok(const struct sslm_acme *, const char *url,
+	    const char *what);
+/*
+ * Signed POST of payload (NULL: POST-as-GET) to url, with nonce handling
+ * (badNonce retried SSLM_ACME_NONCE_TRIES times), retries of connection
+ * errors, 5xx and 429 with backoff or Retry-After, and the deadline.
+ * 0 for a 2xx answer in *r (JSON parsed into r->json unless
+ * SSLM_ACME_CERT); -1 otherwise, the problem document reported as one
+ * line per problem unless SSLM_ACME_QUIET (r then holds the answer).
+ * The caller initialises *r with memset 0 and frees it with
+ * sslm_acme_resp_free, also after -1.
+ */
+int	 sslm_acme_post(struct sslm_acme *, const char *url,
+	    const json_t *payload, int flags, struct sslm_acme_resp *r);
+/* Unsigned GET (or HEAD with SSLM_ACME_HEAD) with the same retries; 0
+ * for 2xx (JSON parsed unless HEAD), else -1 (reported).  As above. */
+int	 sslm_acme_get(struct sslm_acme *, const char *url, int flags,
+	    struct sslm_acme_resp *r);
+void	 sslm_acme_resp_free(struct sslm_acme_resp *);
+/* Sleep ms within the deadline; -1 (warned "what: deadline ...") if the
+ * deadline would pass. */
+int	 sslm_acme_sleep(struct sslm_acme *, long long ms, const char *what);
+/* Poll pause: Retry-After of r when given, else *backoff ms (doubled up
+ * to 8 s).  0 or -1 as sslm_acme_sleep. */
+int	 sslm_acme_poll_wait(struct sslm_acme *, const struct sslm_acme_resp *r,
+	    long long *backoff, const char *what);
+/*
+ * Report a problem document (RFC 7807) as "where: [prefix: ]type:
+ * detail" and one "where: identifier: type: detail" line per subproblem.
+ */
+void	 sslm_acme_problem(const char *where, const char *prefix,
+	    const json_t *problem);
+/* A string member (no control characters, at most 2048 bytes), or NULL
+ * (warned "where: field key ..."); borrowed. */
+const char *sslm_acme_jstr(const json_t *o, const char *key,
+	    const char *where);
+/* The same, and a URL of the server (sslm_acme_url_ok). */
+const char *sslm_acme_jurl(const struct sslm_acme *, const json_t *o,
+	    const char *key, const char *where);
+
+/* base64url without padding of n bytes, new string; NULL: no memory. */
+char	*sslm_acme_b64url(const unsigned char *, size_t n);
+/* Decode base64url (no padding); new buffer of *lenp bytes (caller
+ * frees, wipes if secret); NULL if malformed. */
+unsigned char *sslm_acme_b64url_decode(const char *, size_t slen,
+	    size_t *lenp);
+/* "ES256", "ES384", "ES512", "RS256" for a key that can sign, or NULL. */
+const char *sslm_acme_alg(const EVP_PKEY *);
+/* The public JWK (RFC 7517) of a key, new reference; NULL (warned). */
+json_t	*sslm_acme_jwk(const EVP_PKEY *);
+/* The RFC 7638 thumbprint (SHA-256, base64url), new string, or NULL. */
+char	*sslm_acme_thumbprint(const EVP_PKEY *);
+/* token "." thumbprint, new string, or NULL. */
+char	*sslm_acme_keyauth(const EVP_PKEY *, const char *token);
+/* base64url(SHA-256(keyauth)), the dns-01 TXT value; new string or NULL. */
+char	*sslm_acme_txt_value(const char *keyauth);
+/*
+ * A flattened JWS {protected, payload, signature}: prot (the caller's
+ * object; "alg" is set in it) and payload text, signed with k, or with
+ * HS256 and the hkeylen bytes of hkey when k is NULL.  New reference;
+ * NULL (warned).
+ */
+json_t	*sslm_acme_jws(EVP_PKEY *k, const unsigned char *hkey,
+	    size_t hkeylen, json_t *prot, const char *payload);
+
+/*
+ * The account directory: dir/account.key and dir/account.json
+ * {"directory", "url", "contact", "status"}.
+ * sslm_acme_key_load: the key in dir/name (quiet_enoent: NULL without a
+ * message when the file does not exist), checked to be able to sign.
+ * sslm_acme_key_create: a new P-256 (rsa: RSA 2048) key written O_EXCL
+ * 0600 to dir/name (dir made 0700 when missing).  Both NULL (warned);
+ * EVP_PKEY_free the key.
+ */
+EVP_PKEY *sslm_acme_key_load(const char *dir, const char *name,
+	    int quiet_enoent);
+EVP_PKEY *sslm_acme_key_create(const char *dir, const char *name, int rsa);
+/* dir/account.json, new reference; NULL (warned; quietly when absent
+ * and quiet_enoent). */
+json_t	*sslm_acme_acct_read(const char *dir, int quiet_enoent);
+/* Replace dir/account.json atomically.  0 or -1 (warned). */
+int	 sslm_acme_acct_write(const char *dir, const json_t *acct);
+/*
+ * Load the account of dir for client a (its directory must be a's):
+ * key into *key (freed by the caller after a) and the account URL.
+ * 0 or -1 (warned).
+ */
+int	 sslm_acme_login(struct sslm_acme *a, const char *dir, EVP_PKEY **key);
+/*
+ * The identifiers of a CSR: its DNS and IP subject alternative names and
+ * its common name, lower case, without duplicates, as an array of
+ * {"type": "dns"|"ip", "value"}.  New reference; NULL (warned "what: ").
+ */
+json_t	*sslm_acme_csr_idents(X509_REQ *, const char *what);
+/* The RFC 9773 certificate identifier, new string; NULL (warned). */
+char	*sslm_acme_cert_id(X509 *, const char *what);
+/* (end of acme.c) */
 
 #endif /* SSLM_H */

@@ -145,3 +145,10 @@ sslm_flush_stdout(void)
 	}
 	return 0;
 }
+
+int
+sslm_version(void)
+{
+	printf("%s %s\n", progname, SSLM_VERSION);
+	return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+}

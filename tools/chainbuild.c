@@ -205,9 +205,7 @@ main(int argc, char *argv[])
 			o.flags |= SSLM_CHAIN_NOROOT;
 			break;
 		case 'V':
-			printf("sslm-chainbuild %s\n", SSLM_VERSION);
-			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
-			    SSLM_EXIT_FAIL;
+			return sslm_version();
 		case 'h':
 			usage(SSLM_EXIT_OK);
 			break;

@@ -120,9 +120,7 @@ main(int argc, char *argv[])
 			toml = optarg;
 			break;
 		case 'V':
-			printf("sslm-conf %s\n", SSLM_VERSION);
-			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
-			    SSLM_EXIT_FAIL;
+			return sslm_version();
 		case 'h':
 			usage(SSLM_EXIT_OK);
 			break;

@@ -314,9 +314,7 @@ main(int argc, char *argv[])
 			r.field[F_OU] = optarg;
 			break;
 		case 'V':
-			printf("sslm-csrgen %s\n", SSLM_VERSION);
-			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
-			    SSLM_EXIT_FAIL;
+			return sslm_version();
 		case 'h':
 			usage(SSLM_EXIT_OK);
 			break;

@@ -439,9 +439,7 @@ main(int argc, char *argv[])
 			o.subdirs = 1;
 			break;
 		case 'V':
-			printf("sslm-dhparm %s\n", SSLM_VERSION);
-			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
-			    SSLM_EXIT_FAIL;
+			return sslm_version();
 		case 'h':
 			usage(SSLM_EXIT_OK);
 		default:

@@ -177,9 +177,7 @@ main(int argc, char *argv[])
 			have_t = 1;
 			break;
 		case 'V':
-			printf("sslm-keygen %s\n", SSLM_VERSION);
-			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
-			    SSLM_EXIT_FAIL;
+			return sslm_version();
 		case 'h':
 			usage(SSLM_EXIT_OK);
 			break;

@@ -1328,9 +1328,7 @@ main(int argc, char *argv[])
 			vflag = 1;
 			break;
 		case 'V':
-			printf("sslm-prodcopy %s\n", SSLM_VERSION);
-			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
-			    SSLM_EXIT_FAIL;
+			return sslm_version();
 		case 'h':
 			usage(SSLM_EXIT_OK);
 			break;

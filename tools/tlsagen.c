@@ -679,9 +679,7 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'V':
-			printf("sslm-tlsagen %s\n", SSLM_VERSION);
-			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
-			    SSLM_EXIT_FAIL;
+			return sslm_version();
 		case 'h':
 			usage(SSLM_EXIT_OK);
 		default:

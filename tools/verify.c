@@ -379,9 +379,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			free(o.chains);
-			printf("sslm-verify %s\n", SSLM_VERSION);
-			return sslm_flush_stdout() == 0 ? SSLM_EXIT_OK :
-			    SSLM_EXIT_FAIL;
+			return sslm_version();
 		case 'h':
 			usage(SSLM_EXIT_OK);
 			break;
