@@ -42,20 +42,22 @@ bootstrap() {
 	    sslm-mgr -renew >/dev/null 2>&1 && sslm-mgr -roll >/dev/null 2>&1
 }
 
-# ---- a signer that is not available fails its service only ---------------------
+# ---- an ACME server that is down fails its service only ------------------------
 tree acme
 cat >>"$t/conf.d/ca-info.conf" <<'EOF'
 
 [le-http]
     ca_type = 'certbot'
     ca_validation = 'http-01'
+    # Loopback only: a closed port stands for an ACME server that is down.
+    acme_directory = 'https://127.0.0.1:1/dir'
 EOF
 edit "$t/conf.d/example.com/web-ec" "^signing_ca = .*?$" "signing_ca = 'le-http'"
 sh "$SSLM_TOP/examples/ca-self/make-ca" root >/dev/null 2>&1
 run sslm-mgr -renew
 expect_rc 3 "ACME signer: exit 3"
-expect_err_match 'example.com:web-ec: ACME signing .* is not available yet' \
-    "ACME signer: the service fails with a clear line"
+expect_err_match 'example.com:web-ec: ACME account: .*127.0.0.1:1' \
+    "ACME signer: the service fails with a line naming the server"
 expect_err_match 'failed:.*example.com:web-ec' "ACME signer: named in the summary"
 chk "ACME signer: mail-ec still renewed" test -s "$t/certs/example.com/mail-ec/next/cert.pem"
 chk "ACME signer: no set left for web-ec" sh -c "! ls '$t'/certs/example.com/web-ec/db/* >/dev/null 2>&1"
