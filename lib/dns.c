@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -555,4 +556,215 @@ sslm_dns_run(struct sslm_dnsq *q, size_t n, int timeout_ms)
 	}
 	free(ubuf);
 	return rc;
+}
+
+int
+sslm_dns_name_norm(char *dst, size_t len, const char *src)
+{
+	size_t	 i, n = strlen(src);
+
+	if (n > 0 && src[n - 1] == '.')
+		n--;
+	if (n >= len)
+		return -1;
+	for (i = 0; i < n; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[n] = '\0';
+	return 0;
+}
+
+int
+sslm_dns_in_zone(const char *name, const char *apex)
+{
+	size_t	 n = strlen(name), a = strlen(apex);
+
+	if (n == a)
+		return strcasecmp(name, apex) == 0;
+	return n > a && name[n - a - 1] == '.' &&
+	    strcasecmp(name + n - a, apex) == 0;
+}
+
+char *
+sslm_dns_tlsa_norm(const char *v)
+{
+	char		*out = NULL, *h;
+	const char	*p = v;
+	long		 f[3];
+	size_t		 i, n = 0;
+
+	for (i = 0; i < 3; i++) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		f[i] = 0;
+		while (isdigit((unsigned char)*p) && f[i] < 1000)
+			f[i] = f[i] * 10 + (*p++ - '0');
+		if (f[i] > 255 || (*p != ' ' && *p != '\t'))
+			return NULL;
+	}
+	if ((out = malloc(strlen(v) + 16)) == NULL)
+		return NULL;
+	h = out + snprintf(out, 16, "%ld %ld %ld ", f[0], f[1], f[2]);
+	for (; *p != '\0'; p++) {
+		if (*p == ' ' || *p == '\t')
+			continue;
+		if (!isxdigit((unsigned char)*p))
+			goto bad;
+		h[n++] = (char)tolower((unsigned char)*p);
+	}
+	h[n] = '\0';
+	if (n == 0 || n % 2 != 0)
+		goto bad;
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+char *
+sslm_dns_rr_value(const ldns_rr *rr, size_t *len)
+{
+	ldns_rdf	*d;
+	char		*v, *hex;
+	size_t		 i, n = 0, sz;
+
+	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TLSA) {
+		if (ldns_rr_rd_count(rr) != 4)
+			return NULL;
+		for (i = 0; i < 3; i++)
+			if (ldns_rdf_size(ldns_rr_rdf(rr, i)) != 1)
+				return NULL;
+		d = ldns_rr_rdf(rr, 3);
+		if ((hex = sslm_hex(ldns_rdf_data(d), ldns_rdf_size(d))) ==
+		    NULL)
+			return NULL;
+		sz = strlen(hex) + 16;
+		if ((v = malloc(sz)) != NULL)
+			*len = (size_t)snprintf(v, sz, "%u %u %u %s",
+			    ldns_rdf_data(ldns_rr_rdf(rr, 0))[0],
+			    ldns_rdf_data(ldns_rr_rdf(rr, 1))[0],
+			    ldns_rdf_data(ldns_rr_rdf(rr, 2))[0], hex);
+		free(hex);
+		return v;
+	}
+	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT)
+		return NULL;
+	for (i = 0; i < ldns_rr_rd_count(rr); i++)
+		n += ldns_rdf_size(ldns_rr_rdf(rr, i));
+	if ((v = malloc(n + 1)) == NULL)
+		return NULL;
+	n = 0;
+	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		d = ldns_rr_rdf(rr, i);
+		sz = ldns_rdf_size(d);
+		/* A character-string: its length byte, then the bytes. */
+		if (sz == 0 || ldns_rdf_data(d)[0] != sz - 1) {
+			free(v);
+			return NULL;
+		}
+		memcpy(v + n, ldns_rdf_data(d) + 1, sz - 1);
+		n += sz - 1;
+	}
+	v[n] = '\0';
+	*len = n;
+	return v;
+}
+
+char *
+sslm_dns_printable(const char *v, size_t len)
+{
+	char	*o, *p;
+	size_t	 i;
+
+	if ((o = malloc(len * 4 + 1)) == NULL)
+		return NULL;
+	for (p = o, i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			p += sprintf(p, "\\%03u", c);
+		else
+			*p++ = (char)c;
+	}
+	*p = '\0';
+	return o;
+}
+
+int
+sslm_dns_soa_serial(const ldns_pkt *p, const ldns_rdf *apex,
+    uint32_t *serial)
+{
+	ldns_rr	*rr;
+	size_t	 i = 0;
+
+	rr = sslm_dns_next(ldns_pkt_answer(p), apex, LDNS_RR_TYPE_SOA, &i);
+	if (rr == NULL || ldns_rr_rd_count(rr) < 3 ||
+	    ldns_rdf_size(ldns_rr_rdf(rr, 2)) != 4)
+		return -1;
+	*serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+	return 0;
+}
+
+void
+sslm_dns_addrs(const ldns_rr_list *l, const ldns_rdf *name, int port,
+    int family, struct sslm_dns_srv *out, size_t max, size_t *n)
+{
+	static const int types[2] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
+	struct sslm_dns_srv a;
+	ldns_rr		*rr;
+	ldns_rdf	*d;
+	size_t		 i, k, t;
+	int		 af;
+
+	for (t = 0; t < 2; t++) {
+		af = t ? AF_INET6 : AF_INET;
+		i = 0;
+		while ((rr = sslm_dns_next(l, name, types[t], &i)) != NULL) {
+			d = ldns_rr_rd_count(rr) == 1 ? ldns_rr_rdf(rr, 0) :
+			    NULL;
+			if (d == NULL || ldns_rdf_size(d) != (t ? 16 : 4) ||
+			    (family != 0 && family != af))
+				continue;
+			sslm_dns_server_raw(&a, af, ldns_rdf_data(d), port);
+			for (k = 0; k < *n; k++)
+				if (strcmp(out[k].addr, a.addr) == 0)
+					break;
+			if (k == *n && *n < max)
+				out[(*n)++] = a;
+		}
+	}
+}
+
+int
+sslm_dns_sysresolve(const char *host, int port, int family,
+    struct sslm_dns_srv *out, size_t max, size_t *n)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	int		 e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_DGRAM;
+	if ((e = getaddrinfo(host, NULL, &hints, &res)) != 0) {
+		sslm_warnx("%s: %s", host, gai_strerror(e));
+		return -1;
+	}
+	*n = 0;
+	for (ai = res; ai != NULL && *n < max; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			sslm_dns_server_raw(&out[(*n)++], AF_INET,
+			    &((struct sockaddr_in *)ai->ai_addr)->sin_addr,
+			    port);
+		else if (ai->ai_family == AF_INET6)
+			sslm_dns_server_raw(&out[(*n)++], AF_INET6,
+			    &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr,
+			    port);
+	}
+	freeaddrinfo(res);
+	if (*n == 0) {
+		sslm_warnx("%s: no address", host);
+		return -1;
+	}
+	return 0;
 }

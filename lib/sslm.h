@@ -608,6 +608,47 @@ int	 sslm_dns_run(struct sslm_dnsq *q, size_t n, int timeout_ms);
  */
 struct ldns_struct_rr *sslm_dns_next(const struct ldns_struct_rr_list *,
 	    const struct ldns_struct_rdf *name, int type, size_t *i);
+/*
+ * The serial of the SOA record owned by apex in p's answer section into
+ * *serial.  0, or -1 when there is none (or it is malformed).
+ */
+int	 sslm_dns_soa_serial(const struct ldns_struct_pkt *p,
+	    const struct ldns_struct_rdf *apex, uint32_t *serial);
+/*
+ * Append to out[0..max-1] (*n used so far) the addresses of the A and
+ * AAAA records owned by name in list l, with port; family 0 takes both,
+ * AF_INET or AF_INET6 one.  Addresses already in out are skipped.
+ */
+void	 sslm_dns_addrs(const struct ldns_struct_rr_list *l,
+	    const struct ldns_struct_rdf *name, int port, int family,
+	    struct sslm_dns_srv *out, size_t max, size_t *n);
+/*
+ * The same through the system resolver (getaddrinfo), for callers that
+ * allow it: at most max addresses into out, *n set.  0, or -1 (warned)
+ * when the name has no address.
+ */
+int	 sslm_dns_sysresolve(const char *host, int port, int family,
+	    struct sslm_dns_srv *out, size_t max, size_t *n);
+/* Lower-case copy of a name without one final dot.  0, or -1: too long. */
+int	 sslm_dns_name_norm(char *dst, size_t len, const char *src);
+/* 1 when name is apex or under it (any case), else 0. */
+int	 sslm_dns_in_zone(const char *name, const char *apex);
+/*
+ * A TLSA record's data "usage selector mtype hex" in normal form: the
+ * numbers in decimal (0..255), the hex in lower case without blanks,
+ * from the presentation form (blanks inside the hex allowed).  New
+ * string (free), or NULL when malformed or out of memory.
+ */
+char	*sslm_dns_tlsa_norm(const char *);
+/*
+ * The value of a TXT record (its character-strings joined, *len bytes,
+ * any byte possible, NUL-terminated) or of a TLSA record (the normal
+ * form above).  New string (free), or NULL for another type, malformed
+ * rdata or out of memory.
+ */
+char	*sslm_dns_rr_value(const struct ldns_struct_rr *, size_t *len);
+/* len bytes as printable ASCII, others as \DDD.  New string (free). */
+char	*sslm_dns_printable(const char *, size_t len);
 /* (end of dns.c) */
 
 /* ---- acme.c: the RFC 8555 client (acme-order, acme-account, acme-revoke) */
@@ -677,7 +718,7 @@ int	 sslm_acme_url_ok(const struct sslm_acme *, const char *url,
  * Signed POST of payload (NULL: POST-as-GET) to url, with nonce handling
  * (badNonce retried SSLM_ACME_NONCE_TRIES times), retries of connection
  * errors, 5xx and 429 with backoff or Retry-After, and the deadline.
- * 0 for a 2xx answer in *r (JSON parsed into r->json unless
+ * 0 for a 2xx answer in *r (a non-empty body parsed into r->json unless
  * SSLM_ACME_CERT); -1 otherwise, the problem document reported as one
  * line per problem unless SSLM_ACME_QUIET (r then holds the answer).
  * The caller initialises *r with memset 0 and frees it with
@@ -765,6 +806,9 @@ int	 sslm_acme_login(struct sslm_acme *a, const char *dir, EVP_PKEY **key);
  * {"type": "dns"|"ip", "value"}.  New reference; NULL (warned "what: ").
  */
 json_t	*sslm_acme_csr_idents(X509_REQ *, const char *what);
+/* The first certificate of a PEM file ("-" = stdin); NULL (warned).
+ * X509_free it. */
+X509	*sslm_acme_first_cert(const char *path);
 /* The RFC 9773 certificate identifier, new string; NULL (warned). */
 char	*sslm_acme_cert_id(X509 *, const char *what);
 /* (end of acme.c) */
