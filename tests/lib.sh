@@ -76,3 +76,21 @@ expect_jq() {
 need_shared() {
 	[ -d "$SSLM_SHARED/testdata/$1" ]
 }
+
+# chk WHAT COMMAND...: ok when the command succeeds.
+chk() {
+	_w=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$_w"; else notok "$_w" "failed: $*"; fi
+}
+
+# ca_self_tree NAME: a fresh scratch copy of examples/ca-self under
+# $SSLM_TMP/NAME; sets t to it and SSL_MGR_TOPDIR for sslm-mgr.
+ca_self_tree() {
+	t=$SSLM_TMP/$1
+	rm -rf "$t"
+	mkdir -p "$t"
+	cp -R "$SSLM_TOP/examples/ca-self/conf.d" "$t/"
+	SSL_MGR_TOPDIR=$t
+	export SSL_MGR_TOPDIR
+}

@@ -15,11 +15,6 @@ c=$t/certs
 s=$c/example.com/web-ec
 root=$c/ca/my-root/curr/cert.pem
 
-chk() {
-	_w=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$_w"; else notok "$_w" "failed: $*"; fi
-}
 valid() {
 	openssl verify -CAfile "$root" -untrusted "$1/chain.pem" "$1/cert.pem" \
 	    >/dev/null 2>&1

@@ -10,19 +10,6 @@ w=$SSLM_TMP
 TMPDIR=$w
 export TMPDIR
 
-tree() {
-	t=$w/$1
-	rm -rf "$t"
-	mkdir -p "$t"
-	cp -R "$SSLM_TOP/examples/ca-self/conf.d" "$t/"
-	SSL_MGR_TOPDIR=$t
-	export SSL_MGR_TOPDIR
-}
-chk() {
-	_w=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$_w"; else notok "$_w" "failed: $*"; fi
-}
 # edit FILE PYTHON-REGEX-SUBSTITUTIONS...: pairs of pattern and text.
 edit() {
 	python3 - "$@" <<'EOF'
@@ -43,7 +30,7 @@ bootstrap() {
 }
 
 # ---- an ACME server that is down fails its service only ------------------------
-tree acme
+ca_self_tree acme
 cat >>"$t/conf.d/ca-info.conf" <<'EOF'
 
 [le-http]
@@ -63,7 +50,7 @@ chk "ACME signer: mail-ec still renewed" test -s "$t/certs/example.com/mail-ec/n
 chk "ACME signer: no set left for web-ec" sh -c "! ls '$t'/certs/example.com/web-ec/db/* >/dev/null 2>&1"
 
 # ---- post copy, DNS restart, order ---------------------------------------------------
-tree hooks
+ca_self_tree hooks
 me=$(hostname)
 cat >"$w/rec" <<EOF
 #!/bin/sh
@@ -135,7 +122,7 @@ else
 fi
 
 # ---- remote servers through a real sshd -------------------------------------------------
-tree remote
+ca_self_tree remote
 R=$t/prod-certs
 # The remote host sees its own directory at the production path.
 mkdir -p "$R" "$w/remote1"

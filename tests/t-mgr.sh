@@ -9,28 +9,12 @@ w=$SSLM_TMP
 TMPDIR=$w
 export TMPDIR
 
-# tree NAME: a fresh copy of the example; sets t and SSL_MGR_TOPDIR.
-tree() {
-	t=$w/$1
-	rm -rf "$t"
-	mkdir -p "$t"
-	cp -R "$SSLM_TOP/examples/ca-self/conf.d" "$t/"
-	SSL_MGR_TOPDIR=$t
-	export SSL_MGR_TOPDIR
-}
 
 # spki FILE: the TLSA 3 1 1 data of a certificate, by openssl.
 spki() {
 	openssl x509 -in "$1" -noout -pubkey |
 	    openssl pkey -pubin -outform der | openssl dgst -sha256 -r |
 	    cut -d' ' -f1
-}
-
-# chk NAME COND-COMMAND...: ok when the command succeeds.
-chk() {
-	_w=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$_w"; else notok "$_w" "failed: $*"; fi
 }
 
 # valid_set DIR ROOT INT: a complete set whose cert verifies.
@@ -45,7 +29,7 @@ valid_set() {
 	    "$(openssl x509 -in "$1/cert.pem" -noout -pubkey | sha256sum)" ]
 }
 
-tree e2e
+ca_self_tree e2e
 c=$t/certs
 root=$c/ca/my-root/curr/cert.pem
 
@@ -67,7 +51,7 @@ expect_rc 3 "renew before the CA exists fails"
 expect_err_match 'ca:my-int: CA my-root has no complete current set' \
     "the failure names the service and the missing CA"
 
-tree e2e
+ca_self_tree e2e
 run sh "$SSLM_TOP/examples/ca-self/make-ca" root
 expect_rc 0 "make-ca root: exit 0"
 run sslm-mgr -renew
@@ -227,7 +211,7 @@ chk "broken service: web-ec still copied to production" \
 SSL_MGR_TOPDIR=$t
 
 # ---- reloads fire exactly when their dependencies do ----------------------------------------
-tree reload
+ca_self_tree reload
 c=$t/certs
 root=$c/ca/my-root/curr/cert.pem
 me=$(hostname)
@@ -281,7 +265,7 @@ fi
 # A baseline store with curr for every service; each run is killed with
 # SIGKILL at step k, curr must still be complete and valid, and a normal
 # rerun must finish the job.
-tree kill
+ca_self_tree kill
 sh "$SSLM_TOP/examples/ca-self/make-ca" root >/dev/null 2>&1
 sslm-mgr -renew >/dev/null 2>&1
 sslm-mgr -roll >/dev/null 2>&1

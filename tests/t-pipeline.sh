@@ -5,11 +5,6 @@
 . "$SSLM_TOP/tests/lib.sh"
 
 w=$SSLM_TMP
-chk() {
-	_w=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$_w"; else notok "$_w" "failed: $*"; fi
-}
 
 # Root: key to a file (keys never go to a terminal), CSR and self-signed
 # certificate through a pipe.
