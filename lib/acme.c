@@ -653,8 +653,8 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 	left = (long)ms_left(a);
 	if (left <= 0) {
 		*err = CURLE_OPERATION_TIMEDOUT;
-		sslm_warnx("%s: deadline of %d seconds passed", url,
-		    a->seconds);
+		snprintf(a->err, sizeof(a->err), "deadline of %d seconds "
+		    "passed", a->seconds);
 		return -1;
 	}
 	curl_easy_setopt(a->curl, CURLOPT_URL, url);
@@ -871,7 +871,8 @@ sslm_acme_post(struct sslm_acme *a, const char *url, const json_t *payload,
 	char	*pl = NULL, *body = NULL;
 	int	 i, rc = -1;
 
-	if (a->key == NULL || ((flags & SSLM_ACME_JWK) == 0 && a->kid == NULL)) {
+	if (a->key == NULL ||
+	    ((flags & SSLM_ACME_JWK) == 0 && a->kid == NULL)) {
 		sslm_warnx("%s: no account key", url);
 		return -1;
 	}
@@ -911,8 +912,13 @@ sslm_acme_post(struct sslm_acme *a, const char *url, const json_t *payload,
 			goto out;
 		if (r->status >= 200 && r->status <= 299)
 			break;
-		if (r->status == 400 && r->body != NULL &&
-		    body_json(r, url) == 0 &&
+		if (r->body != NULL && r->len > 0 &&
+		    (r->json = json_loadb(r->body, r->len, 0, NULL)) != NULL &&
+		    !json_is_object(r->json)) {
+			json_decref(r->json);
+			r->json = NULL;
+		}
+		if (r->status == 400 &&
 		    is_problem(r, "urn:ietf:params:acme:error:badNonce")) {
 			if (a->verbose)
 				sslm_warnx("%s: bad nonce, retrying", url);
@@ -926,7 +932,9 @@ sslm_acme_post(struct sslm_acme *a, const char *url, const json_t *payload,
 		sslm_warnx("%s: nonce rejected %d times", url, i);
 		goto out;
 	}
-	if ((flags & SSLM_ACME_CERT) == 0 && body_json(r, url) == -1)
+	/* some answers (revokeCert, keyChange) may have no body */
+	if ((flags & SSLM_ACME_CERT) == 0 && r->len > 0 &&
+	    body_json(r, url) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -1222,7 +1230,7 @@ sslm_acme_acct_read(const char *dir, int quiet_enoent)
 int
 sslm_acme_acct_write(const char *dir, const json_t *acct)
 {
-	char	 path[4096], *s;
+	char	 path[4096], *s, *t;
 	int	 rc;
 
 	if (acct_path(path, sizeof(path), dir, "account.json") == -1)
@@ -1232,6 +1240,13 @@ sslm_acme_acct_write(const char *dir, const json_t *acct)
 		sslm_warnx("%s: out of memory", path);
 		return -1;
 	}
+	if ((t = realloc(s, strlen(s) + 2)) == NULL) {
+		free(s);
+		sslm_warnx("%s: out of memory", path);
+		return -1;
+	}
+	s = t;
+	strcat(s, "\n");
 	rc = sslm_write_file(path, s, strlen(s), 0644);
 	free(s);
 	return rc;
@@ -1453,4 +1468,66 @@ sslm_acme_jurl(const struct sslm_acme *a, const json_t *o, const char *key,
 		return NULL;
 	snprintf(what, sizeof(what), "%s: %s", where, key);
 	return sslm_acme_url_ok(a, s, what) == 0 ? s : NULL;
+}
+
+X509 *
+sslm_acme_first_cert(const char *path)
+{
+	STACK_OF(X509)	*sk;
+	X509		*x = NULL;
+	char		*buf;
+	size_t		 len;
+
+	if ((buf = sslm_readfile(path, SSLM_PEM_MAX, &len)) == NULL)
+		return NULL;
+	if ((sk = sslm_read_certs(buf, len, path)) != NULL &&
+	    sk_X509_num(sk) > 0)
+		x = sk_X509_shift(sk);
+	else if (sk != NULL)
+		sslm_warnx("%s: no certificate", path);
+	sk_X509_pop_free(sk, X509_free);
+	free(buf);
+	return x;
+}
+
+void
+sslm_acme_cli_init(struct sslm_acme_cli *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->seconds = SSLM_ACME_DEADLINE;
+}
+
+int
+sslm_acme_cli_opt(struct sslm_acme_cli *c, int ch, const char *arg)
+{
+	char	*end;
+	long	 n;
+
+	switch (ch) {
+	case 'A':
+		c->dir = arg;
+		return 1;
+	case 'C':
+		c->cafile = arg;
+		return 1;
+	case 'D':
+		c->url = arg;
+		return 1;
+	case 'v':
+		c->verbose = 1;
+		return 1;
+	case 'w':
+		n = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || n <= 0 || n > 86400)
+			return -1;
+		c->seconds = (int)n;
+		return 1;
+	}
+	return 0;
+}
+
+struct sslm_acme *
+sslm_acme_cli_new(const struct sslm_acme_cli *c)
+{
+	return sslm_acme_new(c->url, c->cafile, c->seconds, c->verbose);
 }

@@ -811,6 +811,32 @@ json_t	*sslm_acme_csr_idents(X509_REQ *, const char *what);
 X509	*sslm_acme_first_cert(const char *path);
 /* The RFC 9773 certificate identifier, new string; NULL (warned). */
 char	*sslm_acme_cert_id(X509 *, const char *what);
+/*
+ * The options every ACME tool takes: -A/--account, -D/--directory,
+ * --ca-file (short 'C'), -v/--verbose, -w/--deadline.
+ * SSLM_ACME_CLI_SHORT goes into the getopt string and
+ * SSLM_ACME_CLI_LONG into the struct option array (getopt.h).
+ */
+struct sslm_acme_cli {
+	const char	*dir;		/* -A */
+	const char	*url;		/* -D */
+	const char	*cafile;	/* --ca-file */
+	int		 seconds;	/* -w, default SSLM_ACME_DEADLINE */
+	int		 verbose;	/* -v */
+};
+#define SSLM_ACME_CLI_SHORT	"A:C:D:vw:"
+#define SSLM_ACME_CLI_LONG						\
+	{ "account",	required_argument,	NULL,	'A' },		\
+	{ "directory",	required_argument,	NULL,	'D' },		\
+	{ "ca-file",	required_argument,	NULL,	'C' },		\
+	{ "verbose",	no_argument,		NULL,	'v' },		\
+	{ "deadline",	required_argument,	NULL,	'w' }
+void	 sslm_acme_cli_init(struct sslm_acme_cli *);
+/* Take option ch: 1 when it is one of these, 0 when not, -1 for a bad
+ * value (a deadline not in 1..86400 seconds). */
+int	 sslm_acme_cli_opt(struct sslm_acme_cli *, int ch, const char *arg);
+/* sslm_acme_new with these options.  NULL (warned). */
+struct sslm_acme *sslm_acme_cli_new(const struct sslm_acme_cli *);
 /* (end of acme.c) */
 
 #endif /* SSLM_H */

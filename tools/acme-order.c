@@ -1,0 +1,765 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sslm-acme-order: an ACME certificate order in two steps, so that sh can
+ * publish the challenges of many orders at once.  order: CSR in, order
+ * JSON (every challenge to publish) out.  finish: order JSON in, answer
+ * the challenges, finalize, PEM chain out.  ari: the renewal window.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "sslm.h"
+
+#define POLL_FIRST	100	/* ms before the first poll */
+
+struct opts {
+	struct sslm_acme_cli c;
+	const char	*chal;		/* -c */
+	const char	*profile;
+	const char	*replaces;
+	const char	*csr;		/* finish --csr */
+	const char	*chain;		/* --preferred-chain */
+};
+
+static void
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: sslm-acme-order [-v] -A dir -D url [--ca-file file]"
+	    " [-w secs]\n"
+	    "           order [-c http-01|dns-01] [--profile name]"
+	    " [--replaces cert] [csr]\n"
+	    "       sslm-acme-order [-v] -A dir -D url [--ca-file file]"
+	    " [-w secs]\n"
+	    "           finish --csr file [--preferred-chain name] [order]\n"
+	    "       sslm-acme-order [-v] -D url [--ca-file file] ari cert\n");
+	exit(status);
+}
+
+/* The CSR of path, its signature checked.  NULL (warned). */
+static X509_REQ *
+load_csr(const char *path)
+{
+	X509_REQ	*req;
+	EVP_PKEY	*pk;
+	char		*buf;
+	size_t		 len;
+	const char	*name = strcmp(path, "-") == 0 ? "stdin" : path;
+
+	if ((buf = sslm_readfile(path, SSLM_PEM_MAX, &len)) == NULL)
+		return NULL;
+	req = sslm_read_csr(buf, len, name);
+	free(buf);
+	if (req == NULL)
+		return NULL;
+	if ((pk = X509_REQ_get0_pubkey(req)) == NULL ||
+	    X509_REQ_verify(req, pk) != 1) {
+		sslm_warnx("%s: the request's signature does not verify", name);
+		X509_REQ_free(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* Profiles: sent only when the server lists them; an unknown one fails. */
+static int
+add_profile(const struct opts *o, struct sslm_acme *a, json_t *req)
+{
+	const json_t *p;
+
+	if (o->profile == NULL)
+		return 0;
+	if ((p = sslm_acme_dir_meta(a, "profiles")) == NULL) {
+		sslm_warnx("%s: note: the server has no profiles; %s ignored",
+		    o->c.url, o->profile);
+		return 0;
+	}
+	if (json_object_get(p, o->profile) == NULL) {
+		sslm_warnx("%s: the server has no profile %s", o->c.url,
+		    o->profile);
+		return -1;
+	}
+	return json_object_set_new(req, "profile", json_string(o->profile));
+}
+
+/* ARI: "replaces" when the server has renewalInfo. */
+static int
+add_replaces(const struct opts *o, struct sslm_acme *a, json_t *req)
+{
+	X509	*x;
+	char	*id;
+	int	 rc;
+
+	if (o->replaces == NULL)
+		return 0;
+	if ((x = sslm_acme_first_cert(o->replaces)) == NULL)
+		return -1;
+	id = sslm_acme_cert_id(x, o->replaces);
+	X509_free(x);
+	if (id == NULL)
+		return -1;
+	if (sslm_acme_dir_url(a, "renewalInfo") == NULL) {
+		if (o->c.verbose)
+			sslm_warnx("%s: note: no renewalInfo; replaces not "
+			    "sent", o->c.url);
+		rc = 0;
+	} else
+		rc = json_object_set_new(req, "replaces", json_string(id));
+	free(id);
+	return rc;
+}
+
+/* One output entry for an authorization. */
+static json_t *
+authz_entry(const struct opts *o, struct sslm_acme *a, EVP_PKEY *key,
+    const char *url, const json_t *az)
+{
+	const json_t	*id, *chs, *ch, *c = NULL;
+	const char	*st, *type, *val, *tok = NULL, *curl = NULL;
+	json_t		*e = NULL;
+	char		*ka = NULL, *txt = NULL, tmp[512];
+	size_t		 i;
+
+	id = json_object_get(az, "identifier");
+	chs = json_object_get(az, "challenges");
+	if ((st = sslm_acme_jstr(az, "status", url)) == NULL ||
+	    (type = sslm_acme_jstr(id, "type", url)) == NULL ||
+	    (val = sslm_acme_jstr(id, "value", url)) == NULL)
+		return NULL;
+	if (!json_is_array(chs) || (json_object_get(az, "wildcard") != NULL &&
+	    !json_is_boolean(json_object_get(az, "wildcard")))) {
+		sslm_warnx("%s: malformed authorization", url);
+		return NULL;
+	}
+	for (i = 0; i < json_array_size(chs); i++) {
+		ch = json_array_get(chs, i);
+		if (json_is_object(ch) && json_is_string(json_object_get(ch,
+		    "type")) && strcmp(json_string_value(json_object_get(ch,
+		    "type")), o->chal) == 0) {
+			c = ch;
+			break;
+		}
+	}
+	if (strcmp(st, "valid") != 0 && strcmp(st, "pending") != 0) {
+		sslm_warnx("%s: %s %s: authorization is %s", url, type, val,
+		    st);
+		return NULL;
+	}
+	if (c == NULL && strcmp(st, "pending") == 0) {
+		sslm_warnx("%s: %s %s: no %s challenge offered", url, type,
+		    val, o->chal);
+		return NULL;
+	}
+	if ((e = json_pack("{s:{s:s, s:s}, s:b, s:s, s:s}", "identifier",
+	    "type", type, "value", val, "wildcard",
+	    json_is_true(json_object_get(az, "wildcard")), "authz", url,
+	    "status", st)) == NULL)
+		return NULL;
+	if (c == NULL)
+		return e;
+	if ((curl = sslm_acme_jurl(a, c, "url", url)) == NULL ||
+	    (tok = sslm_acme_jstr(c, "token", url)) == NULL)
+		goto fail;
+	/* RFC 8555 8.1: base64url, at least 128 bits */
+	if (strlen(tok) < 22 || strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(tok)) {
+		sslm_warnx("%s: malformed challenge token", url);
+		goto fail;
+	}
+	if ((ka = sslm_acme_keyauth(key, tok)) == NULL)
+		goto fail;
+	if (json_object_set_new(e, "type", json_string(o->chal)) == -1 ||
+	    json_object_set_new(e, "url", json_string(curl)) == -1 ||
+	    json_object_set_new(e, "token", json_string(tok)) == -1 ||
+	    json_object_set_new(e, "key_authorization", json_string(ka)))
+		goto fail;
+	if (strcmp(o->chal, "dns-01") == 0) {
+		snprintf(tmp, sizeof(tmp), "_acme-challenge.%s",
+		    strncmp(val, "*.", 2) == 0 ? val + 2 : val);
+		if ((txt = sslm_acme_txt_value(ka)) == NULL ||
+		    json_object_set_new(e, "txt_name", json_string(tmp)) ||
+		    json_object_set_new(e, "txt_value", json_string(txt)))
+			goto fail;
+	} else {
+		snprintf(tmp, sizeof(tmp), "/.well-known/acme-challenge/%s",
+		    tok);
+		if (json_object_set_new(e, "http_path", json_string(tmp)))
+			goto fail;
+	}
+	free(txt);
+	free(ka);
+	return e;
+fail:
+	free(txt);
+	free(ka);
+	json_decref(e);
+	return NULL;
+}
+
+/* order: newOrder, then every authorization. */
+static int
+run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
+{
+	struct sslm_acme_resp r;
+	X509_REQ	*req = NULL;
+	EVP_PKEY	*key = NULL;
+	json_t		*ids = NULL, *body = NULL, *out = NULL, *chs, *e;
+	const json_t	*azs;
+	const char	*ourl, *fin, *st, *u;
+	size_t		 i;
+	int		 rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	if ((req = load_csr(csrpath)) == NULL ||
+	    (ids = sslm_acme_csr_idents(req, strcmp(csrpath, "-") == 0 ?
+	    "stdin" : csrpath)) == NULL ||
+	    sslm_acme_login(a, o->c.dir, &key) == -1 ||
+	    sslm_acme_directory(a) == -1)
+		goto out;
+	if ((body = json_pack("{s:O}", "identifiers", ids)) == NULL ||
+	    add_profile(o, a, body) == -1 || add_replaces(o, a, body) == -1)
+		goto out;
+	u = sslm_acme_dir_url(a, "newOrder");
+	if (sslm_acme_post(a, u, body, 0, &r) == -1)
+		goto out;
+	if (r.location == NULL || sslm_acme_url_ok(a, r.location,
+	    "order") == -1 ||
+	    (ourl = r.location) == NULL ||
+	    (fin = sslm_acme_jurl(a, r.json, "finalize", ourl)) == NULL ||
+	    (st = sslm_acme_jstr(r.json, "status", ourl)) == NULL)
+		goto out;
+	azs = json_object_get(r.json, "authorizations");
+	if (!json_is_array(azs) || json_array_size(azs) == 0 ||
+	    json_array_size(azs) > 100 ||
+	    !json_is_array(json_object_get(r.json, "identifiers"))) {
+		sslm_warnx("%s: malformed order", ourl);
+		goto out;
+	}
+	if ((out = json_pack("{s:s, s:s, s:s, s:O?, s:O, s:[]}",
+	    "order", ourl, "finalize", fin, "status", st, "expires",
+	    json_object_get(r.json, "expires"), "identifiers",
+	    json_object_get(r.json, "identifiers"), "challenges")) == NULL)
+		goto out;
+	chs = json_object_get(out, "challenges");
+	for (i = 0; i < json_array_size(azs); i++) {
+		struct sslm_acme_resp ar;
+
+		memset(&ar, 0, sizeof(ar));
+		if ((u = json_string_value(json_array_get(azs, i))) == NULL ||
+		    sslm_acme_url_ok(a, u, "authorization") == -1 ||
+		    sslm_acme_post(a, u, NULL, 0, &ar) == -1 ||
+		    (e = authz_entry(o, a, key, u, ar.json)) == NULL ||
+		    json_array_append_new(chs, e) == -1) {
+			sslm_acme_resp_free(&ar);
+			goto out;
+		}
+		sslm_acme_resp_free(&ar);
+	}
+	if (json_object_set_new(out, "account",
+	    json_string(sslm_acme_kid(a))) == -1 ||
+	    json_object_set_new(out, "directory", json_string(o->c.url)) == -1)
+		goto out;
+	/* an unused nonce saves finish a request */
+	if (sslm_acme_nonce(a) != NULL && json_object_set_new(out, "nonce",
+	    json_string(sslm_acme_nonce(a))) == -1)
+		goto out;
+	rc = sslm_json_print(stdout, out, 1);
+out:
+	sslm_acme_resp_free(&r);
+	json_decref(out);
+	json_decref(body);
+	json_decref(ids);
+	EVP_PKEY_free(key);
+	X509_REQ_free(req);
+	return rc;
+}
+
+/* The order file of finish, checked against this client and account. */
+static json_t *
+load_order(const struct opts *o, struct sslm_acme *a, const char *path)
+{
+	json_t		*j;
+	json_error_t	 jerr;
+	const json_t	*chs, *c;
+	char		*buf;
+	size_t		 len, i;
+	const char	*name = strcmp(path, "-") == 0 ? "stdin" : path, *st;
+
+	if ((buf = sslm_readfile(path, SSLM_ACME_BODY_MAX, &len)) == NULL)
+		return NULL;
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
+	if (j == NULL || !json_is_object(j)) {
+		sslm_warnx("%s: not an order: %s", name, j == NULL ?
+		    jerr.text : "not an object");
+		goto fail;
+	}
+	if (sslm_acme_jurl(a, j, "order", name) == NULL ||
+	    sslm_acme_jurl(a, j, "finalize", name) == NULL ||
+	    sslm_acme_jstr(j, "account", name) == NULL ||
+	    sslm_acme_jstr(j, "directory", name) == NULL)
+		goto fail;
+	if (strcmp(json_string_value(json_object_get(j, "directory")),
+	    o->c.url) != 0 || strcmp(json_string_value(json_object_get(j,
+	    "account")), sslm_acme_kid(a)) != 0) {
+		sslm_warnx("%s: the order belongs to another directory or "
+		    "account", name);
+		goto fail;
+	}
+	chs = json_object_get(j, "challenges");
+	for (i = 0; json_is_array(chs) && i < json_array_size(chs); i++) {
+		c = json_array_get(chs, i);
+		if (sslm_acme_jurl(a, c, "authz", name) == NULL ||
+		    (st = sslm_acme_jstr(c, "status", name)) == NULL ||
+		    sslm_acme_jstr(json_object_get(c, "identifier"), "value",
+		    name) == NULL ||
+		    sslm_acme_jstr(json_object_get(c, "identifier"), "type",
+		    name) == NULL)
+			goto fail;
+		if (strcmp(st, "valid") != 0 &&
+		    sslm_acme_jurl(a, c, "url", name) == NULL)
+			goto fail;
+	}
+	if (!json_is_array(chs) || json_array_size(chs) == 0) {
+		sslm_warnx("%s: no challenges", name);
+		goto fail;
+	}
+	return j;
+fail:
+	json_decref(j);
+	return NULL;
+}
+
+/* Report why an authorization is not valid: its challenges' errors. */
+static void
+authz_failed(const char *url, const json_t *az, const char *st)
+{
+	const json_t	*id, *chs, *c;
+	char		 who[300];
+	size_t		 i;
+	int		 n = 0;
+
+	id = json_object_get(az, "identifier");
+	snprintf(who, sizeof(who), "%s %s",
+	    json_string_value(json_object_get(id, "type")),
+	    json_string_value(json_object_get(id, "value")));
+	chs = json_object_get(az, "challenges");
+	for (i = 0; json_is_array(chs) && i < json_array_size(chs); i++) {
+		c = json_array_get(chs, i);
+		if (json_is_object(json_object_get(c, "error"))) {
+			sslm_acme_problem(url, who, json_object_get(c,
+			    "error"));
+			n++;
+		}
+	}
+	if (n == 0)
+		sslm_warnx("%s: %s: authorization is %s", url, who, st);
+}
+
+/* Answer the pending challenges, then poll until every authorization is
+ * valid.  All failures are reported. */
+static int
+authorize(struct sslm_acme *a, const json_t *order)
+{
+	struct sslm_acme_resp r;
+	const json_t	*chs, *c;
+	const char	*st, *u;
+	json_t		*empty = NULL;
+	char		*done = NULL;
+	long long	 backoff = POLL_FIRST;
+	size_t		 i, n;
+	int		 rc = -1, bad = 0;
+
+	memset(&r, 0, sizeof(r));
+	chs = json_object_get(order, "challenges");
+	n = json_array_size(chs);
+	if ((empty = json_object()) == NULL || (done = calloc(n, 1)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		c = json_array_get(chs, i);
+		st = json_string_value(json_object_get(c, "status"));
+		if (strcmp(st, "valid") == 0) {
+			done[i] = 1;
+			continue;
+		}
+		u = json_string_value(json_object_get(c, "url"));
+		if (sslm_acme_post(a, u, empty, 0, &r) == -1)
+			goto out;
+		/* a valid challenge makes its authorization valid */
+		st = json_string_value(json_object_get(r.json, "status"));
+		if (st != NULL && strcmp(st, "valid") == 0)
+			done[i] = 1;
+	}
+	for (;;) {
+		for (i = 0; i < n && done[i]; i++)
+			;
+		if (i == n)
+			break;
+		if (sslm_acme_poll_wait(a, r.status != 0 ? &r : NULL,
+		    &backoff, "authorizations") == -1)
+			goto out;
+		sslm_acme_resp_free(&r);
+		for (i = 0; i < n; i++) {
+			if (done[i])
+				continue;
+			c = json_array_get(chs, i);
+			u = json_string_value(json_object_get(c, "authz"));
+			if (sslm_acme_post(a, u, NULL, 0, &r) == -1 ||
+			    (st = sslm_acme_jstr(r.json, "status", u)) == NULL)
+				goto out;
+			if (strcmp(st, "pending") == 0)
+				continue;
+			done[i] = 1;
+			if (strcmp(st, "valid") != 0) {
+				authz_failed(u, r.json, st);
+				bad++;
+			}
+		}
+	}
+	rc = bad == 0 ? 0 : -1;
+out:
+	sslm_acme_resp_free(&r);
+	free(done);
+	json_decref(empty);
+	return rc;
+}
+
+/* Does the CSR name exactly the order's identifiers? */
+static int
+csr_matches(const json_t *order, X509_REQ *req, const char *name)
+{
+	json_t		*ids;
+	const json_t	*oids, *x, *y;
+	size_t		 i, j;
+	int		 ok;
+
+	if ((ids = sslm_acme_csr_idents(req, name)) == NULL)
+		return -1;
+	oids = json_object_get(order, "identifiers");
+	ok = json_is_array(oids) && json_array_size(oids) ==
+	    json_array_size(ids);
+	for (i = 0; ok && i < json_array_size(ids); i++) {
+		x = json_array_get(ids, i);
+		for (j = 0; j < json_array_size(oids); j++) {
+			y = json_array_get(oids, j);
+			if (json_equal((json_t *)x, (json_t *)y))
+				break;
+		}
+		ok = j < json_array_size(oids);
+	}
+	json_decref(ids);
+	if (!ok)
+		sslm_warnx("%s: the request does not name the order's "
+		    "identifiers", name);
+	return ok ? 0 : -1;
+}
+
+/* Finalize with the CSR and poll the order; the certificate URL. */
+static char *
+finalize(struct sslm_acme *a, const json_t *order, X509_REQ *req)
+{
+	struct sslm_acme_resp r;
+	unsigned char	*der = NULL;
+	char		*b64 = NULL, *cert = NULL;
+	const char	*ou, *fu, *st;
+	json_t		*body = NULL;
+	long long	 backoff = POLL_FIRST;
+	int		 n;
+
+	memset(&r, 0, sizeof(r));
+	ou = json_string_value(json_object_get(order, "order"));
+	fu = json_string_value(json_object_get(order, "finalize"));
+	if ((n = i2d_X509_REQ(req, &der)) <= 0 ||
+	    (b64 = sslm_acme_b64url(der, (size_t)n)) == NULL ||
+	    (body = json_pack("{s:s}", "csr", b64)) == NULL)
+		goto out;
+	if (sslm_acme_post(a, fu, body, 0, &r) == -1)
+		goto out;
+	for (;;) {
+		if ((st = sslm_acme_jstr(r.json, "status", ou)) == NULL)
+			goto out;
+		if (strcmp(st, "valid") == 0)
+			break;
+		if (strcmp(st, "invalid") == 0) {
+			if (json_is_object(json_object_get(r.json, "error")))
+				sslm_acme_problem(ou, NULL,
+				    json_object_get(r.json, "error"));
+			else
+				sslm_warnx("%s: the order is invalid", ou);
+			goto out;
+		}
+		if (strcmp(st, "processing") != 0 && strcmp(st, "ready") != 0) {
+			sslm_warnx("%s: the order is %s after finalize", ou,
+			    st);
+			goto out;
+		}
+		if (sslm_acme_poll_wait(a, &r, &backoff, ou) == -1 ||
+		    sslm_acme_post(a, ou, NULL, 0, &r) == -1)
+			goto out;
+	}
+	if ((st = sslm_acme_jurl(a, r.json, "certificate", ou)) != NULL &&
+	    (cert = strdup(st)) == NULL)
+		sslm_warn("%s", ou);
+out:
+	sslm_acme_resp_free(&r);
+	json_decref(body);
+	free(b64);
+	OPENSSL_free(der);
+	return cert;
+}
+
+/* Does any issuer CN of the chain equal name? */
+static int
+chain_named(STACK_OF(X509) *sk, const char *name)
+{
+	char	cn[256];
+	int	i;
+
+	for (i = 0; i < sk_X509_num(sk); i++)
+		if (X509_NAME_get_text_by_NID(X509_get_issuer_name(
+		    sk_X509_value(sk, i)), NID_commonName, cn,
+		    sizeof(cn)) > 0 && strcmp(cn, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Download one chain; checked to be certificates for the CSR's key. */
+static STACK_OF(X509) *
+get_chain(struct sslm_acme *a, const char *url, X509_REQ *req,
+    struct sslm_acme_resp *r)
+{
+	STACK_OF(X509) *sk;
+
+	if (sslm_acme_post(a, url, NULL, SSLM_ACME_CERT, r) == -1)
+		return NULL;
+	if (r->body == NULL ||
+	    (sk = sslm_read_certs(r->body, r->len, url)) == NULL)
+		return NULL;
+	if (sk_X509_num(sk) == 0 || !sslm_key_match(X509_get0_pubkey(
+	    sk_X509_value(sk, 0)), X509_REQ_get0_pubkey(req))) {
+		sslm_warnx("%s: not a certificate for the request's key", url);
+		sk_X509_pop_free(sk, X509_free);
+		return NULL;
+	}
+	return sk;
+}
+
+/* Download the default chain, or the first alternate that matches. */
+static STACK_OF(X509) *
+download(const struct opts *o, struct sslm_acme *a, const char *url,
+    X509_REQ *req)
+{
+	struct sslm_acme_resp r, ar;
+	STACK_OF(X509)	*sk, *alt;
+	size_t		 i;
+
+	memset(&r, 0, sizeof(r));
+	memset(&ar, 0, sizeof(ar));
+	if ((sk = get_chain(a, url, req, &r)) == NULL ||
+	    o->chain == NULL || chain_named(sk, o->chain))
+		goto out;
+	for (i = 0; i < r.nlinks; i++) {
+		if (sslm_acme_url_ok(a, r.links[i], "alternate") == -1 ||
+		    (alt = get_chain(a, r.links[i], req, &ar)) == NULL)
+			continue;
+		if (chain_named(alt, o->chain)) {
+			sk_X509_pop_free(sk, X509_free);
+			sk = alt;
+			goto out;
+		}
+		sk_X509_pop_free(alt, X509_free);
+	}
+	sslm_warnx("%s: note: no chain issued by %s; the default one is used",
+	    url, o->chain);
+out:
+	sslm_acme_resp_free(&ar);
+	sslm_acme_resp_free(&r);
+	return sk;
+}
+
+static int
+run_finish(const struct opts *o, struct sslm_acme *a, const char *path)
+{
+	STACK_OF(X509)	*sk = NULL;
+	X509_REQ	*req = NULL;
+	EVP_PKEY	*key = NULL;
+	json_t		*order = NULL;
+	char		*cert = NULL;
+	const char	*nonce;
+	int		 i, rc = -1;
+
+	if ((req = load_csr(o->csr)) == NULL ||
+	    sslm_acme_login(a, o->c.dir, &key) == -1 ||
+	    (order = load_order(o, a, path)) == NULL ||
+	    csr_matches(order, req, o->csr) == -1)
+		goto out;
+	if ((nonce = json_string_value(json_object_get(order, "nonce"))) !=
+	    NULL)
+		sslm_acme_set_nonce(a, nonce);
+	if (authorize(a, order) == -1 ||
+	    (cert = finalize(a, order, req)) == NULL ||
+	    (sk = download(o, a, cert, req)) == NULL)
+		goto out;
+	for (i = 0; i < sk_X509_num(sk); i++)
+		if (PEM_write_X509(stdout, sk_X509_value(sk, i)) != 1)
+			goto out;
+	rc = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	free(cert);
+	json_decref(order);
+	EVP_PKEY_free(key);
+	X509_REQ_free(req);
+	return rc;
+}
+
+/* ari: the suggested renewal window of a certificate. */
+static int
+run_ari(const struct opts *o, struct sslm_acme *a, const char *path)
+{
+	struct sslm_acme_resp r;
+	X509		*x = NULL;
+	json_t		*out = NULL;
+	const json_t	*w;
+	const char	*ri, *s, *e;
+	char		*id = NULL, *u = NULL;
+	int		 rc = -1;
+
+	(void)o;
+	memset(&r, 0, sizeof(r));
+	if ((x = sslm_acme_first_cert(path)) == NULL ||
+	    (id = sslm_acme_cert_id(x, path)) == NULL ||
+	    sslm_acme_directory(a) == -1)
+		goto out;
+	if ((ri = sslm_acme_dir_url(a, "renewalInfo")) == NULL) {
+		out = json_pack("{s:s, s:b}", "cert_id", id, "supported", 0);
+		goto print;
+	}
+	if (asprintf(&u, "%s%s%s", ri, ri[strlen(ri) - 1] == '/' ? "" : "/",
+	    id) == -1) {
+		u = NULL;
+		goto out;
+	}
+	if (sslm_acme_get(a, u, 0, &r) == -1)
+		goto out;
+	w = json_object_get(r.json, "suggestedWindow");
+	if ((s = sslm_acme_jstr(w, "start", u)) == NULL ||
+	    (e = sslm_acme_jstr(w, "end", u)) == NULL)
+		goto out;
+	out = json_pack("{s:s, s:b, s:{s:s, s:s}, s:O?, s:I}", "cert_id", id,
+	    "supported", 1, "suggested_window", "start", s, "end", e,
+	    "explanation_url", json_is_string(json_object_get(r.json,
+	    "explanationURL")) ? json_object_get(r.json, "explanationURL") :
+	    NULL, "retry_after", (json_int_t)r.retry_after);
+print:
+	if (out != NULL)
+		rc = sslm_json_print(stdout, out, 1);
+out:
+	sslm_acme_resp_free(&r);
+	json_decref(out);
+	free(u);
+	free(id);
+	X509_free(x);
+	return rc;
+}
+
+static int
+run(const struct opts *o, const char *cmd, const char *arg)
+{
+	struct sslm_acme	*a;
+	int			 rc;
+
+	if ((a = sslm_acme_cli_new(&o->c)) == NULL)
+		return -1;
+	if (strcmp(cmd, "order") == 0)
+		rc = run_order(o, a, arg);
+	else if (strcmp(cmd, "finish") == 0)
+		rc = run_finish(o, a, arg);
+	else
+		rc = run_ari(o, a, arg);
+	sslm_acme_free(a);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		SSLM_ACME_CLI_LONG,
+		{ "challenge",	required_argument,	NULL,	'c' },
+		{ "profile",	required_argument,	NULL,	'p' },
+		{ "replaces",	required_argument,	NULL,	'R' },
+		{ "csr",	required_argument,	NULL,	'r' },
+		{ "preferred-chain", required_argument,	NULL,	'P' },
+		{ "help",	no_argument,		NULL,	'h' },
+		{ "version",	no_argument,		NULL,	'V' },
+		{ NULL,		0,			NULL,	0 }
+	};
+	struct opts	 o;
+	const char	*cmd;
+	int		 ch, rc;
+
+	sslm_setprogname(argv[0]);
+	memset(&o, 0, sizeof(o));
+	sslm_acme_cli_init(&o.c);
+	o.chal = "http-01";
+	while ((ch = getopt_long(argc, argv, SSLM_ACME_CLI_SHORT "c:hP:p:R:r:V",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			if (strcmp(optarg, "http-01") != 0 &&
+			    strcmp(optarg, "dns-01") != 0)
+				usage(SSLM_EXIT_USAGE);
+			o.chal = optarg;
+			break;
+		case 'P':
+			o.chain = optarg;
+			break;
+		case 'p':
+			o.profile = optarg;
+			break;
+		case 'R':
+			o.replaces = optarg;
+			break;
+		case 'r':
+			o.csr = optarg;
+			break;
+		case 'V':
+			return sslm_version();
+		case 'h':
+			usage(SSLM_EXIT_OK);
+			break;
+		default:
+			if (sslm_acme_cli_opt(&o.c, ch, optarg) != 1)
+				usage(SSLM_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || argc > 2 || o.c.url == NULL)
+		usage(SSLM_EXIT_USAGE);
+	cmd = argv[0];
+	if (strcmp(cmd, "order") == 0) {
+		if (o.c.dir == NULL || o.csr != NULL || o.chain != NULL)
+			usage(SSLM_EXIT_USAGE);
+	} else if (strcmp(cmd, "finish") == 0) {
+		if (o.c.dir == NULL || o.csr == NULL || o.profile != NULL ||
+		    o.replaces != NULL)
+			usage(SSLM_EXIT_USAGE);
+	} else if (strcmp(cmd, "ari") == 0) {
+		if (argc != 2 || o.csr != NULL || o.chain != NULL ||
+		    o.profile != NULL || o.replaces != NULL)
+			usage(SSLM_EXIT_USAGE);
+	} else
+		usage(SSLM_EXIT_USAGE);
+	rc = run(&o, cmd, argc == 2 ? argv[1] : "-");
+	if (sslm_flush_stdout() == -1)
+		rc = -1;
+	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+}
