@@ -7,6 +7,7 @@
 . "$SSLM_TOP/tests/env/sshd.sh"
 
 w=$SSLM_TMP
+t=""	# set by ca_self_tree
 TMPDIR=$w
 export TMPDIR
 

@@ -6,6 +6,7 @@
 . "$SSLM_TOP/tests/lib.sh"
 
 w=$SSLM_TMP
+t=""	# set by ca_self_tree
 TMPDIR=$w
 export TMPDIR
 
@@ -208,7 +209,7 @@ chk "broken service: web-ec still renewed" test "$after" != "$before"
 chk "broken service: web-ec still copied to production" \
     cmp "$w/broken/certs/example.com/web-ec/next/cert.pem" \
     "$w/broken/prod-certs/example.com/web-ec/next/cert.pem"
-SSL_MGR_TOPDIR=$t
+export SSL_MGR_TOPDIR="$t"
 
 # ---- reloads fire exactly when their dependencies do ----------------------------------------
 ca_self_tree reload
