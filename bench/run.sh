@@ -56,3 +56,9 @@ printf '%-48s %10s\n' "sslm-info --json (trust store)" \
     "$(peak sslm-info --json trust.pem)"
 printf '%-48s %10s\n' "sslm-mgr -renew -f (one service, whole run)" \
     "$(peak sslm-mgr -renew -f example.com:web-ec)"
+
+# ACME: one certificate from a Pebble on loopback, sslm beside uacme.
+sh "$top/bench/acme.sh" || {
+	echo "bench: the ACME part failed" >&2
+	exit 3
+}

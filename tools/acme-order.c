@@ -16,7 +16,7 @@
 
 #include "sslm.h"
 
-#define POLL_FIRST	100	/* ms before the first poll */
+#define POLL_FIRST	25	/* ms before the first poll; doubles */
 
 struct opts {
 	struct sslm_acme_cli c;

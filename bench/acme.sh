@@ -1,0 +1,201 @@
+#!/bin/sh
+# make bench, ACME part: one certificate for 2 names with an existing
+# account, http-01, against a Pebble on loopback (tests/env/pebble.sh:
+# Pebble, nginx for the answers, a small NSD as Pebble's DNS).
+# sslm-acme-order (order, publish the files, finish) beside uacme on the
+# same Pebble: wall time (hyperfine, N runs) and HTTP requests, counted in
+# Pebble's log ("calling handler()", one line a request) and, for sslm,
+# from its own -v count.  Pebble rejects no nonces here, so the counts are
+# those of a clean run.  Everything stays on 127.0.0.1; uacme is given
+# the test CA through a private mount namespace (its libcurl-gnutls reads
+# no CA variable), and without uacme, or without the means to give it the
+# CA, its row is skipped.
+# Usage: sh bench/acme.sh [RUNS] (default 5).  Exit 0, or 3 on failure.
+set -u
+umask 077
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH="$top/bin:$PATH"
+export PATH
+runs=${1:-5}
+. "$top/tests/env/pebble.sh"
+unset SSL_CERT_FILE CURL_CA_BUNDLE || true
+
+for p in pebble nsd nsd-control nginx curl jq openssl hyperfine python3; do
+	if ! command -v "$p" >/dev/null 2>&1; then
+		echo "bench acme: skipped: $p is not installed"
+		exit 0
+	fi
+done
+
+w=$(mktemp -d "${TMPDIR:-/tmp}/sslm-bench-acme.XXXXXX") || exit 3
+stop_all() {
+	pebble_stop "$w/pebble"
+	pebble_web_stop "$w/web"
+	pebble_nsd_stop "$w/nsd"
+	rm -rf "$w"
+}
+trap stop_all EXIT
+trap 'exit 3' INT TERM
+
+fail() {
+	echo "bench acme: $*" >&2
+	exit 3
+}
+
+zone=bench.test
+n1=a.$zone
+n2=b.$zone
+pebble_ca "$w/ca" || fail "test CA"
+pebble_nsd_start "$w/nsd" "$zone" || fail "nsd does not start"
+pebble_web_start "$w/web" || fail "nginx does not start"
+pebble_start "$w/pebble" "$w/ca" "$(cat "$w/web/port")" \
+    "127.0.0.1:$(cat "$w/nsd/port")" PEBBLE_WFE_NONCEREJECT=0 ||
+    fail "pebble does not start"
+url=$(cat "$w/pebble/url")
+ca=$w/ca/ca.pem
+plog=$w/pebble/pebble.log
+chall=$w/web/www/.well-known/acme-challenge
+
+# requests: the requests Pebble has answered so far.
+requests() {
+	grep -c 'calling handler()' "$plog"
+}
+
+# ---- sslm: account once, then order + publish + finish -------------------------
+sslm-acme-account create -A "$w/sslm-acct" -D "$url" --ca-file "$ca" \
+    --agree-tos >/dev/null 2>"$w/err" || fail "sslm account: $(cat "$w/err")"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$w/csr.key" -subj "/CN=$n1" \
+    -addext "subjectAltName=DNS:$n1,DNS:$n2" -out "$w/csr.pem" \
+    >/dev/null 2>&1 || fail "openssl req"
+cat >"$w/sslm-one" <<EOF
+#!/bin/sh
+# One certificate: order, the http-01 files, finish, files removed.
+set -e
+sslm-acme-order \$1 -A '$w/sslm-acct' -D '$url' --ca-file '$ca' order \\
+    -c http-01 '$w/csr.pem' >'$w/order.json' 2>'$w/order.err'
+jq -r '.challenges[] | select(.status == "pending") |
+    [.token, .key_authorization] | @tsv' '$w/order.json' |
+    while IFS='	' read -r tok ka; do
+	printf '%s' "\$ka" >'$chall'/"\$tok"
+done
+sslm-acme-order \$1 -A '$w/sslm-acct' -D '$url' --ca-file '$ca' finish \\
+    --csr '$w/csr.pem' <'$w/order.json' >'$w/sslm-chain.pem' \\
+    2>'$w/finish.err'
+jq -r '.challenges[].token // empty' '$w/order.json' |
+    while read -r tok; do rm -f '$chall'/"\$tok"; done
+EOF
+chmod 755 "$w/sslm-one"
+
+r0=$(requests)
+"$w/sslm-one" -v || fail "sslm: $(cat "$w/order.err" "$w/finish.err")"
+sslm_req=$(($(requests) - r0))
+sslm_own=$(cat "$w/order.err" "$w/finish.err" |
+    sed -n 's/^sslm-acme-order: \([0-9]*\) http requests$/\1/p' |
+    awk '{ s += $1 } END { print s + 0 }')
+pebble_root "$w/pebble" 0 "$w/root.pem" || fail "pebble root"
+# The product is real: the chain verifies against Pebble's root.
+sed -n '/-----END CERTIFICATE-----/q;p' "$w/sslm-chain.pem" >"$w/leaf.pem"
+echo '-----END CERTIFICATE-----' >>"$w/leaf.pem"
+openssl verify -CAfile "$w/root.pem" -untrusted "$w/sslm-chain.pem" \
+    "$w/leaf.pem" >/dev/null 2>&1 || fail "sslm: the chain does not verify"
+r0=$(requests)
+hyperfine -N --warmup 1 --runs "$runs" --export-json "$w/sslm.json" \
+    -n sslm "$w/sslm-one" >/dev/null 2>"$w/err" ||
+    fail "hyperfine (sslm): $(tail -3 "$w/err")"
+sslm_all=$((sslm_req + $(requests) - r0))
+
+# ---- uacme: account once, then issue (hook writes the http-01 files) -----------
+uacme_row=""
+if ! command -v uacme >/dev/null 2>&1; then
+	uacme_row="uacme is not installed (apt-get install uacme): skipped"
+elif [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1 ||
+    ! unshare -m true 2>/dev/null ||
+    [ ! -f /etc/ssl/certs/ca-certificates.crt ]; then
+	uacme_row="uacme: needs root and unshare(1) to trust Pebble's CA: skipped"
+else
+	cat >"$w/uacme-hook" <<EOF
+#!/bin/sh
+# uacme hook: METHOD TYPE IDENT TOKEN AUTH; http-01 only.
+case "\$1:\$2" in
+begin:http-01) printf '%s' "\$5" >'$chall'/"\$4" ;;
+done:http-01 | failed:http-01) rm -f '$chall'/"\$4" ;;
+*) exit 1 ;;
+esac
+EOF
+	# uacme-ns CMD...: CMD where the system CA bundle is the test CA
+	# (a bind mount in a private mount namespace: nothing else sees it).
+	cat >"$w/uacme-ns" <<EOF
+#!/bin/sh
+mount --bind '$ca' /etc/ssl/certs/ca-certificates.crt && exec "\$@"
+EOF
+	cat >"$w/uacme-one" <<EOF
+#!/bin/sh
+exec uacme -o -f -c '$w/uacme' -a '$url' -t EC -h '$w/uacme-hook' \\
+    issue '$n1' '$n2'
+EOF
+	chmod 755 "$w/uacme-hook" "$w/uacme-ns" "$w/uacme-one"
+	if ! unshare -m "$w/uacme-ns" uacme -y -c "$w/uacme" -a "$url" -t EC \
+	    new >/dev/null 2>"$w/err"; then
+		fail "uacme new: $(tail -3 "$w/err")"
+	fi
+	r0=$(requests)
+	unshare -m "$w/uacme-ns" "$w/uacme-one" >/dev/null 2>"$w/err" ||
+	    fail "uacme issue: $(tail -3 "$w/err")"
+	uacme_req=$(($(requests) - r0))
+	openssl verify -CAfile "$w/root.pem" -untrusted "$w/uacme/$n1/cert.pem" \
+	    "$w/uacme/$n1/cert.pem" >/dev/null 2>&1 ||
+	    fail "uacme: the chain does not verify"
+	# hyperfine itself runs in the namespace: the timed command is
+	# uacme alone, as for sslm.
+	# uacme keeps the old certificate as cert-SECONDS.pem: two runs in
+	# one second collide, so each run starts without one (not timed).
+	r0=$(requests)
+	unshare -m "$w/uacme-ns" hyperfine -N --warmup 1 --runs "$runs" \
+	    --prepare "rm -f $w/uacme/$n1/cert.pem" \
+	    --export-json "$w/uacme.json" -n uacme "$w/uacme-one" \
+	    >/dev/null 2>"$w/err" ||
+	    fail "hyperfine (uacme): $(tail -3 "$w/err")"
+	uacme_all=$((uacme_req + $(requests) - r0))
+fi
+
+# mean TOTAL: requests per run over the counted run, the warm-up and the
+# timed runs, one decimal.
+mean() {
+	awk -v t="$1" -v n="$((runs + 2))" 'BEGIN { printf "%.1f", t / n }'
+}
+
+# ---- the table ----------------------------------------------------------------
+echo
+echo "ACME: one certificate, 2 names, existing account, http-01, Pebble on loopback ($runs runs)"
+echo "(requests: Pebble's count for the first run, its mean over all $((runs + 2)) runs, and the client's own -v count)"
+fmt='%-24s %9s %9s %9s %9s %9s\n'
+# shellcheck disable=SC2059 # one format for the table
+printf "$fmt" "tool" "mean ms" "+/- ms" "requests" "req mean" "own -v"
+# row NAME JSON REQUESTS MEAN OWN
+row() {
+	jq -r --arg n "$1" --arg r "$3" --arg m "$4" --arg o "$5" \
+	    '.results[0] | [$n, (.mean * 1000 * 10 | round / 10),
+	     (.stddev * 1000 * 10 | round / 10), $r, $m, $o] | @tsv' "$2" |
+	    while IFS=$(printf '\t') read -r a b c d e f; do
+		# shellcheck disable=SC2059
+		printf "$fmt" "$a" "$b" "$c" "$d" "$e" "$f"
+	done
+}
+row "sslm-acme-order" "$w/sslm.json" "$sslm_req" "$(mean "$sslm_all")" \
+    "$sslm_own"
+if [ -z "$uacme_row" ]; then
+	uv=$(uacme -V 2>&1 | sed -n 's/^uacme: version //p')
+	row "uacme ${uv:-}" "$w/uacme.json" "$uacme_req" \
+	    "$(mean "$uacme_all")" "-"
+	sm=$(jq '.results[0].mean' "$w/sslm.json")
+	um=$(jq '.results[0].mean' "$w/uacme.json")
+	fewer=no
+	[ "$sslm_req" -gt "$uacme_req" ] || fewer=yes
+	faster=$(jq -rn --argjson s "$sm" --argjson u "$um" \
+	    'if $s < $u then "yes" else "no" end')
+	echo "goal: requests <= uacme: $fewer ($sslm_req vs $uacme_req);" \
+	    "wall time < uacme: $faster"
+else
+	echo "$uacme_row"
+fi
