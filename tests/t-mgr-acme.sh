@@ -205,6 +205,14 @@ run sslm-mgr -renew -f -n "$zone:web-http"
 expect_rc 0 "dry run: exit 0"
 chk "dry run: next untouched" test "$(readlink "$t/certs/$zone/web-http/next")" = "$before"
 chk "dry run: says it discarded the certificate" grep -q 'dry run' "$T_OUT"
+chk "dry run: a staging account of its own" test -s "$t/certs/$zone/web-http/acme.test/account.json"
+chk "dry run: the production account untouched" test \
+    "$(jq -r .url "$t/certs/$zone/web-http/acme/account.json")" = "$acct"
+run sslm-mgr -renew -f -d "$zone:web-http"
+expect_rc 3 "debug mode: ACME services fail"
+expect_err_match 'web-http: debug mode \(-d\) places no ACME orders' \
+    "debug mode: says why"
+chk "debug mode: next untouched" test "$(readlink "$t/certs/$zone/web-http/next")" = "$before"
 
 # ---- External Account Binding from the configuration ----------------------------------
 site eab

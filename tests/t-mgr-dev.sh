@@ -108,3 +108,12 @@ chk "tlsa_dirs: a lost copy is restored" \
     cmp "$c/example.com/tlsa.example.com" "$t/dns/include-tlsa/tlsa.example.com"
 chk "tlsa_dirs: directory 0755, file 0644" test \
     "$(stat -c %a "$t/dns/include-tlsa" "$t/dns/include-tlsa/tlsa.example.com" | tr '\n' ' ')" = "755 644 "
+
+# -n: a dry run makes the sets and keeps none.
+before=$(readlink "$s/next")
+run sslm-mgr -renew -f -n example.com:web-ec
+expect_rc 0 "-n: exit 0"
+chk "-n: next untouched" test "$(readlink "$s/next")" = "$before"
+chk "-n: says so" grep -q 'dry run: new set made and discarded' "$T_OUT"
+n=$(find "$s/db" -maxdepth 1 -name '.new-*' | wc -l)
+chk "-n: nothing left behind" test "$n" -eq 0
