@@ -747,9 +747,13 @@ static json_t *
 load_dns(struct ctx *c)
 {
 	static const char *const keys[] = { "restart_cmd", "acme_dir",
-	    "tlsa_dirs", "depends", "skip_prod_copy", "servers", NULL };
-	const struct sslm_toml	*t = child(c->main, "dns");
-	json_t			*r, *a, *l, *d;
+	    "tlsa_dirs", "depends", "skip_prod_copy", "servers",
+	    "update_server", "update_port", "update_key_file", NULL };
+	const struct sslm_toml	*t = child(c->main, "dns"), *n;
+	json_t			*r, *a, *l, *d, *out = NULL;
+	const char		*us, *uk;
+	char			*ukabs = NULL;
+	long long		 up;
 	int			 skip;
 
 	if (need_table(c, t, "dns") == -1)
@@ -762,16 +766,35 @@ load_dns(struct ctx *c)
 	if (r == NULL || a == NULL || l == NULL || d == NULL ||
 	    top_paths(c, a) == -1 || top_paths(c, l) == -1 ||
 	    get_bool(c, t, "skip_prod_copy", "dns.skip_prod_copy", 0,
-	    &skip) == -1) {
-		json_decref(r);
-		json_decref(a);
-		json_decref(l);
-		json_decref(d);
-		return NULL;
+	    &skip) == -1 ||
+	    get_str(c, t, "update_server", "dns.update_server", "", &us) == -1 ||
+	    get_int(c, t, "update_port", "dns.update_port", 53, 1, 65535,
+	    &up) == -1 ||
+	    get_str(c, t, "update_key_file", "dns.update_key_file", "",
+	    &uk) == -1)
+		goto out;
+	/* RFC 2136: the primary that takes dynamic updates, and its key. */
+	if (*us != '\0' && (n = child(t, "update_server")) != NULL &&
+	    chk_host(c, n, "dns.update_server") == -1)
+		goto out;
+	if (*uk != '\0' && *us == '\0') {
+		bad(c, child(t, "update_key_file"), "dns.update_key_file",
+		    "needs dns.update_server");
+		goto out;
 	}
-	return json_pack("{s:o,s:o,s:o,s:o,s:b}", "restart_cmd", r,
+	if (*uk != '\0' && (ukabs = top_path(c, uk)) == NULL)
+		goto out;
+	out = json_pack("{s:O,s:O,s:O,s:O,s:b,s:s,s:I,s:s}", "restart_cmd", r,
 	    "acme_dir", a, "tlsa_dirs", l, "depends", d, "skip_prod_copy",
-	    skip);
+	    skip, "update_server", us, "update_port", (json_int_t)up,
+	    "update_key_file", ukabs != NULL ? ukabs : "");
+out:
+	free(ukabs);
+	json_decref(r);
+	json_decref(a);
+	json_decref(l);
+	json_decref(d);
+	return out;
 }
 
 static json_t *

@@ -402,3 +402,22 @@ expect_err_match "ca/my-int:[0-9]+: CA.sign_end_days: not set" \
     "CA without sign_end_days: warned"
 expect_jq '.groups[0].services[1].ca.sign_end_days == 1' \
     "CA without sign_end_days: 1 day, as ssl-mgr"
+
+# RFC 2136 keys in [dns]: the primary taking updates and its TSIG key file.
+d=$(variant update ca-self)
+sed -i "s|^\[dns\]|[dns]\n    update_server = '127.0.0.1'\n    update_port = 5353\n    update_key_file = 'keys/tsig.key'|" "$d/ssl-mgr.conf"
+run sslm-conf -c "$d"
+expect_rc 0 "update keys: load"
+expect_jq ".dns.update_server == \"127.0.0.1\" and .dns.update_port == 5353 and
+    .dns.update_key_file == \"$(cd "$d/.." && pwd -P)/keys/tsig.key\"" \
+    "update keys: server, port and the key file from TOP"
+d=$(variant update2 ca-self)
+sed -i "s|^\[dns\]|[dns]\n    update_key_file = 'tsig.key'|" "$d/ssl-mgr.conf"
+expect_bad "update_key_file alone" "$d" ssl-mgr.conf \
+    "$(lineof "$d/ssl-mgr.conf" 'update_key_file')" \
+    'dns.update_key_file: needs dns.update_server'
+d=$(variant update3 ca-self)
+sed -i "s|^\[dns\]|[dns]\n    update_server = 'not a host'|" "$d/ssl-mgr.conf"
+expect_bad "update_server syntax" "$d" ssl-mgr.conf \
+    "$(lineof "$d/ssl-mgr.conf" 'update_server')" \
+    'dns.update_server: "not a host" is not a host name'
