@@ -284,11 +284,11 @@ expect_err_lines 0 "finish: wildcard certificate readable"
 check "finish: wildcard SAN present" grep -q 'DNS:\*.w.acme.test' "$T_OUT"
 pebble_nsd_clear "$w/nsd"
 
-csr "$w/r3.csr" 127.0.0.1
+csr "$w/r3.csr" 127.0.0.2
 run sslm-acme-order -A "$A" -D "$UA" --ca-file "$CA" order -c dns-01 \
     "$w/r3.csr"
 expect_rc 3 "order: dns-01 for an IP address: exit 3"
-expect_err_match 'ip 127.0.0.1: no dns-01 challenge offered' \
+expect_err_match 'ip 127.0.0.2: no dns-01 challenge offered' \
     "order: says no dns-01 for the IP"
 
 # ---- a challenge that fails ------------------------------------------------
