@@ -21,14 +21,10 @@ sslm-keygen -t ec -o ec.key
 cert=certs/example.com/web-ec/curr/cert.pem
 cat /usr/share/ca-certificates/*/*.crt >trust.pem
 
-# peak KIB CMD...: the peak resident set of a command and its children.
+# peak CMD...: the peak resident set (KiB) of a command and the children
+# it waited for, as GNU time reports it.
 peak() {
-	python3 - "$@" <<'PY'
-import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL,
-               stderr=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-PY
+	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1
 }
 
 hyperfine -N --warmup 2 --runs 20 --export-json bench.json \

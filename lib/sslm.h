@@ -649,6 +649,64 @@ char	*sslm_dns_tlsa_norm(const char *);
 char	*sslm_dns_rr_value(const struct ldns_struct_rr *, size_t *len);
 /* len bytes as printable ASCII, others as \DDD.  New string (free). */
 char	*sslm_dns_printable(const char *, size_t len);
+
+/* RFC 2136 updates and RFC 8945 TSIG (sslm-dnsupdate). */
+
+/*
+ * Send the DNS message msg (len bytes) to s over TCP and read one
+ * answer, all within timeout_ms.  0 with *ans (malloc'd, the caller
+ * frees) of *anslen bytes, or -1 with a short reason in err ("timeout",
+ * "connection refused", "connection closed", ...); nothing printed.
+ */
+int	 sslm_dns_tcp_exchange(const struct sslm_dns_srv *s,
+	    const unsigned char *msg, size_t len, int timeout_ms,
+	    unsigned char **ans, size_t *anslen, char *err, size_t errlen);
+
+#define SSLM_TSIG_KEY_MAX	128	/* bytes of a TSIG secret */
+#define SSLM_TSIG_MAC_MAX	64	/* bytes of a MAC (HMAC-SHA512) */
+
+/* A TSIG key.  Holds the secret: wipe it with sslm_tsig_clear. */
+struct sslm_tsig {
+	char		 name[256];	/* lower case, no final dot */
+	char		 alg[16];	/* "hmac-sha256" or "hmac-sha512" */
+	unsigned char	 secret[SSLM_TSIG_KEY_MAX];
+	size_t		 secretlen;
+};
+
+/*
+ * Load a TSIG key from path: a regular file (not a symbolic link) owned
+ * by the effective uid, mode 0600 or stricter, refused otherwise.  Its
+ * content: "name algorithm base64-secret" on one line, or a BIND
+ * key "name" { algorithm A; secret "S"; }; clause, or a Knot
+ * key: - id: / algorithm: / secret: section; exactly one key; #
+ * comments.  0, or -1 (warned; the secret never appears in a message).
+ * Every buffer that held the secret is wiped.
+ */
+int	 sslm_tsig_load(const char *path, struct sslm_tsig *);
+/* Wipe the whole key structure. */
+void	 sslm_tsig_clear(struct sslm_tsig *);
+/*
+ * Sign the message in *wire (*len bytes, malloc'd; it is realloc'ed)
+ * with t at time now: append a TSIG RR (fudge 300 s) and count it in
+ * ARCOUNT.  The request MAC goes to mac (SSLM_TSIG_MAC_MAX bytes),
+ * *maclen bytes, for sslm_tsig_verify.  0, or -1 (warned).
+ */
+int	 sslm_tsig_sign(const struct sslm_tsig *t, unsigned char **wire,
+	    size_t *len, time_t now, unsigned char *mac, size_t *maclen);
+/*
+ * Verify the TSIG of the answer m (len bytes) to a request signed with
+ * MAC reqmac, at time now: the last RR must be a TSIG of t's name and
+ * algorithm, its MAC right and its time within its fudge.  1 verified;
+ * 0 not, with the reason in err and the TSIG error field in *tsigerr
+ * (16 BADSIG, 17 BADKEY, 18 BADTIME, ...; 0 when none); -1 local
+ * failure (err set).  Nothing printed.
+ */
+int	 sslm_tsig_verify(const struct sslm_tsig *t,
+	    const unsigned char *reqmac, size_t reqmaclen,
+	    const unsigned char *m, size_t len, time_t now, int *tsigerr,
+	    char *err, size_t errlen);
+/* The name of TSIG error e ("BADSIG", ...; else the number) in buf. */
+const char *sslm_tsig_error_name(int e, char *buf, size_t len);
 /* (end of dns.c) */
 
 /* ---- acme.c: the RFC 8555 client (acme-order, acme-account, acme-revoke) */
