@@ -383,6 +383,10 @@ expect_rc 0 "renew -f again: exit 0"
 h3=$(dane_spki "$M/next/cert.pem")
 dns_sync
 served "renew again: both servers serve curr + next" "$h2" "$h3"
+# The renew itself saw the records everywhere and started the 2 x TTL
+# clock, so a roll later does not start counting from zero.
+chk "renew again: the first-seen time of next is kept" \
+    grep -q "^$(readlink "$M/next") [0-9][0-9]*\$" "$M/.tlsa-seen"
 run sslm-mgr -roll -f "$zone:mail"
 expect_rc 0 "roll -f: exit 0"
 expect_err_match "$zone:mail: rolling without checking the TLSA records in DNS" \
