@@ -470,7 +470,7 @@ load_globals(struct ctx *c)
 	    get_int(c, gtab(c, "min_roll_mins"), "min_roll_mins",
 	    "min_roll_mins", 90, 0, 5256000, &mins) == -1 ||
 	    get_int(c, gtab(c, "dns_check_delay"), "dns_check_delay",
-	    "dns_check_delay", 240, LLONG_MIN, 86400, &delay) == -1 ||
+	    "dns_check_delay", 0, LLONG_MIN, 86400, &delay) == -1 ||
 	    get_str(c, gtab(c, "preferred_acme_profile"),
 	    "preferred_acme_profile", "preferred_acme_profile", "",
 	    &c->profile) == -1)

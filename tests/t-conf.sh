@@ -421,3 +421,13 @@ sed -i "s|^\[dns\]|[dns]\n    update_server = 'not a host'|" "$d/ssl-mgr.conf"
 expect_bad "update_server syntax" "$d" ssl-mgr.conf \
     "$(lineof "$d/ssl-mgr.conf" 'update_server')" \
     'dns.update_server: "not a host" is not a host name'
+
+# dns_check_delay: no fixed sleep unless the operator sets one (nscheck
+# waits exactly); a value set stays.
+d=$(variant delay ca-self)
+sed -i '/dns_check_delay/d' "$d/ssl-mgr.conf"
+run sslm-conf -c "$d"
+expect_jq '.globals.dns_check_delay == 0' "dns_check_delay: default 0"
+sed -i 's/^\[globals\]/[globals]\n    dns_check_delay = 30/' "$d/ssl-mgr.conf"
+run sslm-conf -c "$d"
+expect_jq '.globals.dns_check_delay == 30' "dns_check_delay: a set value stays"
