@@ -118,60 +118,59 @@ block_bio(const struct sslm_pem *b)
 	return BIO_new_mem_buf(b->begin, (int)b->len);
 }
 
-X509 *
-sslm_pem_cert(const struct sslm_pem *b)
+/* Decode block b as kind (SSLM_PEM_*); NULL on failure. */
+static void *
+decode(const struct sslm_pem *b, int kind)
 {
 	BIO	*bio;
-	X509	*x = NULL;
+	void	*o = NULL;
 
 	if ((bio = block_bio(b)) == NULL)
 		return NULL;
-	if (strcmp(b->label, "TRUSTED CERTIFICATE") == 0)
-		x = PEM_read_bio_X509_AUX(bio, NULL, no_passphrase, NULL);
-	else if (strcmp(b->label, "CERTIFICATE") == 0 ||
-	    strcmp(b->label, "X509 CERTIFICATE") == 0)
-		x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+	switch (kind) {
+	case SSLM_PEM_CERT:
+		if (strcmp(b->label, "TRUSTED CERTIFICATE") == 0)
+			o = PEM_read_bio_X509_AUX(bio, NULL, no_passphrase,
+			    NULL);
+		else if (sslm_pem_kind(b->label) == SSLM_PEM_CERT)
+			o = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+		break;
+	case SSLM_PEM_CSR:
+		o = PEM_read_bio_X509_REQ(bio, NULL, no_passphrase, NULL);
+		break;
+	case SSLM_PEM_PRIVKEY:
+		o = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+		break;
+	case SSLM_PEM_PUBKEY:
+		o = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+		break;
+	}
 	BIO_free(bio);
-	return x;
+	return o;
+}
+
+X509 *
+sslm_pem_cert(const struct sslm_pem *b)
+{
+	return decode(b, SSLM_PEM_CERT);
 }
 
 X509_REQ *
 sslm_pem_csr(const struct sslm_pem *b)
 {
-	BIO		*bio;
-	X509_REQ	*r = NULL;
-
-	if ((bio = block_bio(b)) == NULL)
-		return NULL;
-	r = PEM_read_bio_X509_REQ(bio, NULL, no_passphrase, NULL);
-	BIO_free(bio);
-	return r;
+	return decode(b, SSLM_PEM_CSR);
 }
 
 EVP_PKEY *
 sslm_pem_privkey(const struct sslm_pem *b)
 {
-	BIO		*bio;
-	EVP_PKEY	*k;
-
-	if ((bio = block_bio(b)) == NULL)
-		return NULL;
-	k = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-	BIO_free(bio);
-	return k;
+	return decode(b, SSLM_PEM_PRIVKEY);
 }
 
 EVP_PKEY *
 sslm_pem_pubkey(const struct sslm_pem *b)
 {
-	BIO		*bio;
-	EVP_PKEY	*k;
-
-	if ((bio = block_bio(b)) == NULL)
-		return NULL;
-	k = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
-	BIO_free(bio);
-	return k;
+	return decode(b, SSLM_PEM_PUBKEY);
 }
 
 int

@@ -40,11 +40,22 @@ void	 sslm_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 sslm_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Read a whole file ("-" = stdin) of at most max bytes into a new
- * NUL-terminated buffer; *lenp gets its length.  NULL on error (warned),
- * including a file larger than max.  The caller frees.
+ * Read a whole file ("-" = stdin) of at most max bytes into one new
+ * NUL-terminated buffer of max + 2 bytes, never reallocated; *lenp gets
+ * its length.  NULL on error, including a file larger than max: warned by
+ * sslm_readfile, put into err as "path: reason" by sslm_readfile_err.
+ * The caller frees.
  */
 char	*sslm_readfile(const char *path, size_t max, size_t *lenp);
+char	*sslm_readfile_err(const char *path, size_t max, size_t *lenp,
+	    char *err, size_t errlen);
+/*
+ * As sslm_readfile, for secrets: the buffer is wiped on the error paths.
+ * Release it with sslm_freesecret(buf, len + 1).
+ */
+char	*sslm_readsecret(const char *path, size_t max, size_t *lenp);
+/* Wipe len bytes of buf and free it (NULL is fine). */
+void	 sslm_freesecret(char *buf, size_t len);
 
 /*
  * Print a JSON value on fp, pretty (indent 2) or compact, with a final
@@ -254,14 +265,6 @@ void	 sslm_fmt_time(time_t, char *buf, size_t len);
  * midnight) or "@epoch-seconds".  0 or -1.
  */
 int	 sslm_parse_time(const char *, time_t *);
-/*
- * Read a secret file ("-" = stdin) of at most max bytes into one buffer
- * that is never reallocated; NUL-terminated.  Release it with
- * sslm_freesecret(buf, len + 1).  NULL on error (warned).
- */
-char	*sslm_readsecret(const char *path, size_t max, size_t *lenp);
-/* Wipe len bytes of buf and free it (NULL is fine). */
-void	 sslm_freesecret(char *buf, size_t len);
 
 /* ---- x509.c: keys, CSRs, certificates (keygen, csrgen, casign) -------- */
 

@@ -1381,58 +1381,6 @@ out:
 	return doc;
 }
 
-/*
- * Read at most TOML_MAXFILE bytes of path ("-" is stdin) into *bufp.
- * On error "path: reason" goes to err; nothing is printed.
- */
-static int
-readall(const char *path, char **bufp, size_t *lenp, char *err,
-    size_t errlen)
-{
-	char	*buf = NULL;
-	size_t	 len = 0;
-	ssize_t	 n;
-	int	 fd = -1, rc = -1;
-
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	/* One byte more than the limit tells an oversized file. */
-	if ((buf = malloc(TOML_MAXFILE + 1)) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	while (len <= TOML_MAXFILE) {
-		n = read(fd, buf + len, TOML_MAXFILE + 1 - len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > TOML_MAXFILE) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path,
-		    TOML_MAXFILE);
-		goto out;
-	}
-	*bufp = buf;
-	*lenp = len;
-	buf = NULL;
-	rc = 0;
-out:
-	if (fd > STDIN_FILENO)
-		close(fd);
-	free(buf);
-	return rc;
-}
-
 struct sslm_toml *
 sslm_toml_load(const char *path, char *err, size_t errlen)
 {
@@ -1442,7 +1390,8 @@ sslm_toml_load(const char *path, char *err, size_t errlen)
 
 	if (errlen > 0)
 		err[0] = '\0';
-	if (readall(path, &buf, &len, err, errlen) == -1)
+	if ((buf = sslm_readfile_err(path, TOML_MAXFILE, &len, err,
+	    errlen)) == NULL)
 		goto out;
 	doc = sslm_toml_parse(buf, len, path, err, errlen);
 out:

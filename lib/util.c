@@ -2,6 +2,7 @@
 /* util.c: messages, bounded file reading, JSON output. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "sslm.h"
 
@@ -65,51 +67,45 @@ sslm_warn(const char *fmt, ...)
 }
 
 /*
- * Read all of path ("-" is stdin), at most max bytes.  Returns a buffer
- * with a NUL after the data, or NULL (warned).
+ * The one bounded reader: all of path ("-" is stdin), at most max bytes,
+ * into a single allocation of max + 1 bytes that is never reallocated (so
+ * no copy of a secret is left in freed memory), NUL-terminated.  On error
+ * "path: reason" goes to err and, with wipe, the buffer is cleansed.
  */
-char *
-sslm_readfile(const char *path, size_t max, size_t *lenp)
+static char *
+readbounded(const char *path, size_t max, size_t *lenp, char *err,
+    size_t errlen, int wipe)
 {
-	char	*buf = NULL, *nbuf;
-	size_t	 len = 0, cap = 0;
+	char	*buf = NULL;
+	size_t	 len = 0;
 	ssize_t	 n;
 	int	 fd = -1, rc = -1;
 
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		sslm_warn("%s", path);
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	for (;;) {
-		if (len + 1 >= cap) {
-			cap = cap ? cap * 2 : 8192;
-			if (cap > max + 2)
-				cap = max + 2;
-			if ((nbuf = realloc(buf, cap)) == NULL) {
-				sslm_warn("%s", path);
-				goto out;
-			}
-			buf = nbuf;
-		}
-		n = read(fd, buf + len, cap - len - 1);
+	/* One byte more than the limit tells an oversized file. */
+	if ((buf = malloc(max + 2)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while (len <= max) {
+		n = read(fd, buf + len, max + 1 - len);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			sslm_warn("%s", path);
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len > max) {
-			sslm_warnx("%s: larger than %zu bytes", path, max);
-			goto out;
-		}
 	}
-	if (buf == NULL && (buf = malloc(1)) == NULL) {
-		sslm_warn("%s", path);
+	if (len > max) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
 	buf[len] = '\0';
@@ -118,11 +114,49 @@ sslm_readfile(const char *path, size_t max, size_t *lenp)
 out:
 	if (fd > STDIN_FILENO)
 		close(fd);
-	if (rc == -1) {
+	if (rc == -1 && buf != NULL) {
+		if (wipe)
+			OPENSSL_cleanse(buf, max + 2);
 		free(buf);
 		buf = NULL;
 	}
 	return buf;
+}
+
+char *
+sslm_readfile_err(const char *path, size_t max, size_t *lenp, char *err,
+    size_t errlen)
+{
+	return readbounded(path, max, lenp, err, errlen, 0);
+}
+
+char *
+sslm_readfile(const char *path, size_t max, size_t *lenp)
+{
+	char	 err[PATH_MAX + 64], *buf;
+
+	if ((buf = readbounded(path, max, lenp, err, sizeof(err), 0)) == NULL)
+		sslm_warnx("%s", err);
+	return buf;
+}
+
+char *
+sslm_readsecret(const char *path, size_t max, size_t *lenp)
+{
+	char	 err[PATH_MAX + 64], *buf;
+
+	if ((buf = readbounded(path, max, lenp, err, sizeof(err), 1)) == NULL)
+		sslm_warnx("%s", err);
+	return buf;
+}
+
+void
+sslm_freesecret(char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	OPENSSL_cleanse(buf, len);
+	free(buf);
 }
 
 int
