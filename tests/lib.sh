@@ -94,3 +94,20 @@ ca_self_tree() {
 	SSL_MGR_TOPDIR=$t
 	export SSL_MGR_TOPDIR
 }
+
+# edit FILE PATTERN TEXT [PATTERN TEXT ...]: replace each Python regular
+# expression (multi-line, dot matches newline) by TEXT; fails when one
+# matches nothing.
+edit() {
+	python3 - "$@" <<'EOF'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+for pat, rep in zip(sys.argv[2::2], sys.argv[3::2]):
+    s2 = re.sub(pat, lambda m: rep, s, flags=re.S | re.M)
+    if s2 == s:
+        sys.exit("edit: no match for " + pat)
+    s = s2
+open(p, "w").write(s)
+EOF
+}

@@ -30,20 +30,6 @@ elapsed() {
 	echo $(($(date +%s) - t_start))
 }
 
-# edit FILE PYTHON-REGEX-SUBSTITUTIONS...: pairs of pattern and text.
-edit() {
-	python3 - "$@" <<'EOF'
-import re, sys
-p = sys.argv[1]
-s = open(p).read()
-for pat, rep in zip(sys.argv[2::2], sys.argv[3::2]):
-    s2 = re.sub(pat, lambda m: rep, s, flags=re.S | re.M)
-    if s2 == s:
-        sys.exit("edit: no match for " + pat)
-    s = s2
-open(p, "w").write(s)
-EOF
-}
 
 # ---- the servers --------------------------------------------------------------
 P=$(dane_free_port)

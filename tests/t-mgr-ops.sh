@@ -11,20 +11,6 @@ t=""	# set by ca_self_tree
 TMPDIR=$w
 export TMPDIR
 
-# edit FILE PYTHON-REGEX-SUBSTITUTIONS...: pairs of pattern and text.
-edit() {
-	python3 - "$@" <<'EOF'
-import re, sys
-p = sys.argv[1]
-s = open(p).read()
-for pat, rep in zip(sys.argv[2::2], sys.argv[3::2]):
-    s2 = re.sub(pat, lambda m: rep, s, flags=re.S | re.M)
-    if s2 == s:
-        sys.exit("edit: no match for " + pat)
-    s = s2
-open(p, "w").write(s)
-EOF
-}
 bootstrap() {
 	sh "$SSLM_TOP/examples/ca-self/make-ca" root >/dev/null 2>&1 &&
 	    sslm-mgr -renew >/dev/null 2>&1 && sslm-mgr -roll >/dev/null 2>&1
