@@ -70,7 +70,7 @@ $(OBJDIR)/libsslm.a: $(LIBOBJ)
 # start-up and resident set for the small filters).
 $(OUTDIR)/sslm-%: $(OBJDIR)/tools/%.o $(OBJDIR)/libsslm.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(PKG_LIBS) -lm
 
 $(OUTDIR)/sslm-%: pipelines/sslm-%
 	@mkdir -p $(@D)

@@ -28,11 +28,6 @@
 
 #define LE_PROD		"https://acme-v02.api.letsencrypt.org/directory"
 #define LE_STAGING	"https://acme-staging-v02.api.letsencrypt.org/directory"
-#define MAXPOINTS	64
-
-struct point {
-	double	n, target, rand_adj;
-};
 
 struct ctx {
 	const struct sslm_conf_opts *o;
@@ -556,55 +551,35 @@ fail:
 
 /* ---- renew timing --------------------------------------------------------- */
 
-/* Value of column col (1 target, 2 rand_adj) at lifetime l, spec 5.4. */
-static double
-lookup(const struct point *p, size_t np, double l, int col)
-{
-	size_t	i;
-	double	a, b;
-
-#define COL(k)	(col == 1 ? p[k].target : p[k].rand_adj)
-	if (np == 0)
-		return 0;
-	if (l <= p[0].n)
-		return COL(0);
-	if (l >= p[np - 1].n)
-		return p[np - 1].n > 0 ? COL(np - 1) / p[np - 1].n * l :
-		    COL(np - 1);
-	for (i = 0; i + 1 < np && p[i + 1].n <= l; i++)
-		;
-	a = COL(i);
-	b = COL(i + 1);
-	return a + (b - a) * (l - p[i].n) / (p[i + 1].n - p[i].n);
-#undef COL
-}
-
 /*
  * Set column col at lifetime n: replace a point within 0.1 days, or
  * insert one whose other column keeps the curve's value there (so the
  * interpolated curve of that column does not change).
  */
 static int
-set_point(struct point *p, size_t *np, double n, int col, double v)
+set_point(struct sslm_renew_point *p, size_t *np, double n, int col,
+    double v)
 {
-	size_t	i, j;
+	struct sslm_renew_point	 q;
+	size_t			 i, j;
 
 	for (i = 0; i < *np; i++)
-		if (fabs(p[i].n - n) <= 0.1)
+		if (fabs(p[i].lifetime - n) <= 0.1)
 			break;
 	if (i == *np) {
-		if (*np == MAXPOINTS)
+		if (*np == SSLM_RENEW_MAXPOINTS)
 			return -1;
-		for (i = 0; i < *np && p[i].n < n; i++)
+		for (i = 0; i < *np && p[i].lifetime < n; i++)
 			;
-		struct point np_ = { n, lookup(p, *np, n, 1),
-		    lookup(p, *np, n, 2) };
+		q.lifetime = n;
+		q.target = sslm_renew_lookup(p, *np, n, SSLM_RENEW_TARGET);
+		q.rand_adj = sslm_renew_lookup(p, *np, n, SSLM_RENEW_RAND_ADJ);
 		for (j = *np; j > i; j--)
 			p[j] = p[j - 1];
-		p[i] = np_;
+		p[i] = q;
 		(*np)++;
 	}
-	if (col == 1)
+	if (col == SSLM_RENEW_TARGET)
 		p[i].target = v;
 	else
 		p[i].rand_adj = v;
@@ -614,12 +589,7 @@ set_point(struct point *p, size_t *np, double n, int col, double v)
 static json_t *
 load_renew_info(struct ctx *c)
 {
-	static const struct point builtin[] = {
-		{ 0, 0.25, 0 }, { 1, 0.5, 0 }, { 2, 1, 0 }, { 5, 2, 0 },
-		{ 10, 5, 0 }, { 45, 10, 0 }, { 60, 20, 0 }, { 90, 30, 0 },
-		{ 120, 45, 5 }, { 300, 60, 0 }
-	};
-	struct point	 p[MAXPOINTS];
+	struct sslm_renew_point p[SSLM_RENEW_MAXPOINTS];
 	size_t		 np, i;
 	const struct sslm_toml *t, *n;
 	const char	*k, *num;
@@ -628,8 +598,8 @@ load_renew_info(struct ctx *c)
 	int		 col;
 	json_t		*a;
 
-	np = sizeof(builtin) / sizeof(builtin[0]);
-	memcpy(p, builtin, sizeof(builtin));
+	np = sslm_renew_nbuiltin;
+	memcpy(p, sslm_renew_builtin, np * sizeof(p[0]));
 	/* Deprecated globals first; [renew_info] overrides them. */
 	if ((n = gnode(c, "renew_expire_days")) != NULL) {
 		if (node_num(n, &v) == -1 || v < 0)
@@ -637,7 +607,7 @@ load_renew_info(struct ctx *c)
 			    "number of days"), NULL;
 		warn_at(c, n, "renew_expire_days", "deprecated, read as "
 		    "[renew_info] target_90");
-		set_point(p, &np, 90, 1, v);
+		set_point(p, &np, 90, SSLM_RENEW_TARGET, v);
 	}
 	if ((n = gnode(c, "renew_expire_days_spread")) != NULL) {
 		if (node_num(n, &v) == -1 || v < 0)
@@ -645,7 +615,7 @@ load_renew_info(struct ctx *c)
 			    "a number of days"), NULL;
 		warn_at(c, n, "renew_expire_days_spread", "deprecated, read "
 		    "as [renew_info] rand_adj_90");
-		set_point(p, &np, 90, 2, v);
+		set_point(p, &np, 90, SSLM_RENEW_RAND_ADJ, v);
 	}
 	t = child(c->main, "renew_info");
 	if (need_table(c, t, "renew_info") == -1)
@@ -656,10 +626,10 @@ load_renew_info(struct ctx *c)
 		if (strncmp(k, "renew_", 6) == 0)
 			k += 6;
 		if (strncmp(k, "target_", 7) == 0) {
-			col = 1;
+			col = SSLM_RENEW_TARGET;
 			num = k + 7;
 		} else if (strncmp(k, "rand_adj_", 9) == 0) {
-			col = 2;
+			col = SSLM_RENEW_RAND_ADJ;
 			num = k + 9;
 		} else {
 			warn_at(c, n, n->key, "unknown key, ignored (use "
@@ -676,7 +646,7 @@ load_renew_info(struct ctx *c)
 			return bad(c, n, n->key, "expected a number of days"),
 			    NULL;
 		/* ssl-mgr: a zero value does not override. */
-		if (v == 0 && col == 1)
+		if (v == 0 && col == SSLM_RENEW_TARGET)
 			continue;
 		if (set_point(p, &np, days, col, v) == -1)
 			return bad(c, n, n->key, "too many points"), NULL;
@@ -684,7 +654,7 @@ load_renew_info(struct ctx *c)
 	a = json_array();
 	for (i = 0; i < np; i++)
 		json_array_append_new(a, json_pack("{s:f,s:f,s:f}",
-		    "lifetime", p[i].n, "target", p[i].target, "rand_adj",
+		    "lifetime", p[i].lifetime, "target", p[i].target, "rand_adj",
 		    p[i].rand_adj));
 	return a;
 }

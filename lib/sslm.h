@@ -266,6 +266,92 @@ void	 sslm_fmt_time(time_t, char *buf, size_t len);
  */
 int	 sslm_parse_time(const char *, time_t *);
 
+/* ---- renew.c: when a certificate is due (due, conf) ---------------------- */
+
+/*
+ * One point of a renew_info table: a certificate whose lifetime (notAfter
+ * - notBefore) is lifetime days is renewed target days before it expires,
+ * spread by up to rand_adj days either way.  All in days.
+ */
+struct sslm_renew_point {
+	double	lifetime, target, rand_adj;
+};
+#define SSLM_RENEW_TARGET	1
+#define SSLM_RENEW_RAND_ADJ	2
+#define SSLM_RENEW_MAXPOINTS	64
+
+/* ssl-mgr's built-in table (spec 3.2.2), sorted by lifetime. */
+extern const struct sslm_renew_point sslm_renew_builtin[];
+extern const size_t sslm_renew_nbuiltin;
+
+/*
+ * The value of column col (SSLM_RENEW_TARGET or SSLM_RENEW_RAND_ADJ) at
+ * lifetime l of the np points p (sorted): the first point's value at or
+ * below it, proportional to l beyond the last point, linear in between
+ * (between the first two points as well: ssl-mgr's -1 there is fixed).
+ * An empty table gives 0.
+ */
+double	 sslm_renew_lookup(const struct sslm_renew_point *p, size_t np,
+	    double l, int col);
+/*
+ * A table from JSON (sslm-conf's renew_info: [{lifetime, target,
+ * rand_adj}, ...]) into p (max points), sorted; an empty array gives the
+ * built-in table.  0, or -1 (warned with name).
+ */
+int	 sslm_renew_table(const json_t *, const char *name,
+	    struct sslm_renew_point *p, size_t max, size_t *np);
+/*
+ * The certificate's own random number in [0, 1): the first 53 bits of
+ * the SHA-256 of its DER, over 2^53.  The jitter drawn from it is the
+ * same at every run for one certificate, and differs between them.
+ */
+double	 sslm_renew_unit(X509 *);
+
+/* The decision for one certificate at one time. */
+struct sslm_renew {
+	time_t	 not_before, not_after, now;
+	double	 lifetime;	/* days, (notAfter - notBefore) / 86400 */
+	double	 days_left;	/* (notAfter - now) / 86400 */
+	double	 target;	/* T(lifetime) */
+	double	 rand_adj;	/* R(lifetime) */
+	double	 jitter;	/* J: (2 unit - 1) R rounded to 0.1; 0 if R = 0 */
+	time_t	 renew_at;	/* notAfter - max(0, T + J) days, to the second */
+	int	 due;		/* now >= renew_at */
+};
+/* Decide for certificate x at now with table p.  0, or -1 (warned). */
+int	 sslm_renew_decide(const struct sslm_renew_point *p, size_t np,
+	    X509 *x, time_t now, struct sslm_renew *);
+
+/* RFC 3339 date-time (fraction, Z or +hh:mm) as seconds.  0 or -1. */
+int	 sslm_rfc3339(const char *, time_t *);
+
+/*
+ * ARI (RFC 9773) state of one certificate, kept between runs: whether the
+ * server has renewalInfo, its suggested window, the time picked in it
+ * once, and when to ask again (Retry-After).  Strings are owned.
+ */
+struct sslm_ari {
+	char	*cert_sha256;	/* SHA-256 of the certificate's DER, hex */
+	int	 supported;
+	time_t	 start, end, renew_at, next_check;
+	char	*explanation_url;	/* NULL when none */
+};
+void	 sslm_ari_free(struct sslm_ari *);
+/* Read a state file.  0, or -1 (warned; *a cleared). */
+int	 sslm_ari_state_read(const char *path, struct sslm_ari *);
+/* The state as a new JSON object (the state file's schema). */
+json_t	*sslm_ari_json(const struct sslm_ari *);
+/*
+ * Fill a (cert_sha256 left to the caller) from answer, the JSON of
+ * `sslm-acme-order ari`: Retry-After kept within 1 min .. 1 day (6 h
+ * when none); the window clipped to not_after; renew_at kept from old
+ * when the window did not move, else picked at random inside it.
+ * 0, or -1 (warned with name) for an answer that cannot be used.
+ */
+int	 sslm_ari_update(struct sslm_ari *a, const struct sslm_ari *old,
+	    const json_t *answer, const char *name, time_t now,
+	    time_t not_after);
+
 /* ---- x509.c: keys, CSRs, certificates (keygen, csrgen, casign) -------- */
 
 #include <openssl/x509v3.h>	/* GENERAL_NAMES */
