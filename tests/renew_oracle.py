@@ -6,7 +6,8 @@ spec 5.4 and sslm-due(1), not from the C code.
   renew_oracle.py lifetime TABLE L...       -> "L target rand_adj" lines
   renew_oracle.py decide TABLE NOW CERT...  -> one JSON object per line:
       {"file", "due", "renew_at" (epoch), "target", "rand_adj", "jitter",
-       "lifetime"}
+       "lifetime", "now"}; NOW may be a list "T1,T2,...": a line for each
+      certificate at each time
 
 TABLE is a JSON file: sslm-conf's output (its renew_info), a bare list
 of {lifetime, target, rand_adj}, or "-" for the built-in table.  NOW is
@@ -59,8 +60,17 @@ def openssl(*args, data=None):
                           capture_output=True).stdout
 
 
+CACHE = {}
+
+
 def cert_facts(path):
-    """notBefore, notAfter (epoch) and DER of the first certificate."""
+    """notBefore, notAfter (epoch) and DER of the first certificate
+    (kept in CACHE by the file's bytes)."""
+    with open(path, "rb") as f:
+        key = hashlib.sha256(f.read()).hexdigest()
+    if key in CACHE:
+        nb, na, der = CACHE[key]
+        return nb, na, bytes.fromhex(der)
     out = openssl("x509", "-in", path, "-noout", "-startdate",
                   "-enddate").decode()
     d = dict(line.split("=", 1) for line in out.splitlines())
@@ -69,6 +79,7 @@ def cert_facts(path):
         return calendar.timegm(time.strptime(s.strip(),
                                              "%b %d %H:%M:%S %Y GMT"))
     der = openssl("x509", "-in", path, "-outform", "DER")
+    CACHE[key] = (epoch(d["notBefore"]), epoch(d["notAfter"]), der.hex())
     return epoch(d["notBefore"]), epoch(d["notAfter"]), der
 
 
@@ -103,9 +114,13 @@ def main(argv):
         return 0
     if len(argv) >= 4 and argv[0] == "decide":
         pts = load_table(argv[1])
-        now = int(argv[2])
+        # NOW may be several times, "T1,T2": one line per cert and time
+        times = [int(x) for x in argv[2].split(",")]
         for p in argv[3:]:
-            print(json.dumps(decide(pts, now, p)))
+            for now in times:
+                d = decide(pts, now, p)
+                d["now"] = now
+                print(json.dumps(d))
         return 0
     sys.stderr.write(__doc__)
     return 2
