@@ -80,12 +80,14 @@ fi
 # ---- the link is created or corrected even when nothing is made ----------
 ln -sf dh-ffdhe2048.pem def/dh/dhparam.pem
 run sslm-dhparm def
+expect_rc 0 "wrong link: exit 0"
 same "wrong link: corrected and reported" "$(tail -1 "$T_OUT")" \
     "             default def/dh/dhparam.pem -> dh-ffdhe8192.pem"
 same "wrong link: corrected" "$(readlink def/dh/dhparam.pem)" dh-ffdhe8192.pem
 rm def/dh/dhparam.pem
 echo stale >def/dh/dhparam.pem
 run sslm-dhparm -k ffdhe3072,ffdhe2048 def
+expect_rc 0 "a plain file for the link: exit 0"
 same "a plain file is replaced by the link to the first -k item" \
     "$(readlink def/dh/dhparam.pem)" dh-ffdhe3072.pem
 clean def/dh "link changes: no temporary files"
@@ -113,8 +115,11 @@ cp gen/dh/dh512.pem old512.pem
 touch -d '200 days ago' gen/dh/dh512.pem gen/dh/dh-ffdhe2048.pem
 named=$(mtime gen/dh/dh-ffdhe2048.pem)
 run sslm-dhparm -b 512 -a 300 -k 512,ffdhe2048 gen
-same "200 days old, -a 300: kept" "$(grep -c '^           - ' "$T_OUT")" 0
+expect_rc 0 "200 days old, -a 300: exit 0"
+same "200 days old, -a 300: kept" "$(cat "$T_OUT")" " dhparam : gen
+         : gen/dh"
 run sslm-dhparm -b 512 -k 512,ffdhe2048 gen
+expect_rc 0 "200 days old, default age 120: exit 0"
 same "200 days old, default age 120: only the generated group is remade" \
     "$(grep '^           - ' "$T_OUT")" "           - 512"
 if ! cmp -s old512.pem gen/dh/dh512.pem &&
@@ -125,6 +130,7 @@ else
 fi
 same "named group: not remade" "$(mtime gen/dh/dh-ffdhe2048.pem)" "$named"
 run sslm-dhparm -f -b 512 -k 512,ffdhe2048 gen
+expect_rc 0 "-f: exit 0"
 same "-f: everything remade" "$(grep -c '^           - ' "$T_OUT")" 2
 if [ "$(mtime gen/dh/dh-ffdhe2048.pem)" -gt "$named" ]; then
 	ok "-f: the named group file is rewritten"
@@ -197,4 +203,5 @@ else
 	notok "-h: usage on stdout"
 fi
 run sslm-dhparm -V
+expect_rc 0 "-V: exit 0"
 same "-V: version" "$(cat "$T_OUT")" "sslm-dhparm 0.1.0"
