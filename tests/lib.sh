@@ -125,6 +125,28 @@ check() {
 # chk: the former name of check, kept for the tests that still use it.
 chk() { check "$@"; }
 
+# checks_from WHAT CMD...: run CMD, a program (an oracle, a conformance
+# runner) that prints its own "ok", "not ok" and "skip" lines, and pass
+# its stdout on; it stays in $T_OUT.  A crash would drop its checks
+# without a word, so WHAT is "not ok" unless CMD printed a check line,
+# wrote nothing on stderr, and exited 0, or 1 after a "not ok" line.
+checks_from() {
+	_w=$1
+	shift
+	run "$@" || :
+	cat "$T_OUT"
+	_n=$(grep -Ec '^(ok|not ok|skip) ' "$T_OUT") || :
+	_f=$(grep -c '^not ok ' "$T_OUT") || :
+	if [ "$_n" -gt 0 ] && [ ! -s "$T_ERR" ] &&
+	    { [ "$T_RC" -eq 0 ] || { [ "$T_RC" -eq 1 ] && [ "$_f" -gt 0 ]; }; }
+	then
+		ok "$_w"
+	else
+		notok "$_w" "exit $T_RC after $_n check lines" \
+		    "stderr: $(head -c 400 "$T_ERR")"
+	fi
+}
+
 # ca_self_tree NAME: a fresh scratch copy of examples/ca-self under
 # $SSLM_TMP/NAME; sets t to it and SSL_MGR_TOPDIR for sslm-mgr.
 ca_self_tree() {

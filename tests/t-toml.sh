@@ -9,7 +9,8 @@ umask 077
 d=$SSLM_TMP
 
 if command -v python3 >/dev/null 2>&1; then
-	python3 "$SSLM_TOP/tests/toml_test.py" || :
+	checks_from "toml-test conformance: the runner finished" \
+	    python3 "$SSLM_TOP/tests/toml_test.py"
 else
 	skip "toml-test conformance: python3 not found"
 fi
