@@ -5,13 +5,16 @@
 
 T_OUT="$SSLM_TMP/out"
 T_ERR="$SSLM_TMP/err"
+T_CHK="$SSLM_TMP/check.out"
 T_RC=0
 
 ok() { echo "ok - $1"; }
+# notok WHAT EVIDENCE...: every line of the evidence is indented, so that
+# no line of a value can pass for a check line of its own.
 notok() {
 	echo "not ok - $1"
 	shift
-	for l in "$@"; do echo "    $l"; done
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/    /'; done
 }
 skip() { echo "skip - $1"; }
 
@@ -77,11 +80,71 @@ need_shared() {
 	[ -d "$SSLM_SHARED/testdata/$1" ]
 }
 
-# chk WHAT COMMAND...: ok when the command succeeds.
-chk() {
+# same WHAT GOT WANT: ok when the string GOT equals WANT.  Two empty
+# strings are "not ok": an empty value (a stub's output, a missing file, a
+# failed command) proves nothing.  To check that something is empty,
+# compare a count (wc -c, grep -c) or use test -z / test ! -s.
+same() {
+	if [ -n "$2" ] && [ "$2" = "$3" ]; then
+		ok "$1"
+	elif [ -z "$2" ] && [ -z "$3" ]; then
+		notok "$1" "got and want are both empty: that proves nothing"
+	else
+		notok "$1" "got:  $2" "want: $3"
+	fi
+}
+
+# check WHAT CMD...: ok when CMD succeeds; its stdout and stderr are kept
+# and shown on failure.  Where CMD compares two values, an empty value
+# never passes: `test A OP B` or `[ A OP B ]` with OP = or != and an empty
+# A or B, and `cmp [-s] F1 F2` of two empty (or missing) files.
+check() {
 	_w=$1
 	shift
-	if "$@" >/dev/null 2>&1; then ok "$_w"; else notok "$_w" "failed: $*"; fi
+	_e=
+	case $#:$1:${3-} in
+	4:test:= | 4:test:!= | 5:\[:= | 5:\[:!=)
+		[ -n "$2" ] && [ -n "$4" ] || _e="an empty value compared: $*"
+		;;
+	3:cmp:* | 4:cmp:*)
+		_a='' _b=''
+		for _f; do _a=$_b _b=$_f; done
+		[ -s "$_a" ] || [ -s "$_b" ] || _e="two empty files compared: $*"
+		;;
+	esac
+	if [ -n "$_e" ]; then
+		notok "$_w" "$_e"
+	elif "$@" >"$T_CHK" 2>&1; then
+		ok "$_w"
+	else
+		_o=$(head -c 400 "$T_CHK")
+		notok "$_w" "failed: $*" ${_o:+"output: $_o"}
+	fi
+}
+
+# chk: the former name of check, kept for the tests that still use it.
+chk() { check "$@"; }
+
+# checks_from WHAT CMD...: run CMD, a program (an oracle, a conformance
+# runner) that prints its own "ok", "not ok" and "skip" lines, and pass
+# its stdout on; it stays in $T_OUT.  A crash would drop its checks
+# without a word, so WHAT is "not ok" unless CMD printed a check line,
+# wrote nothing on stderr, and exited 0, or 1 after a "not ok" line.
+checks_from() {
+	_w=$1
+	shift
+	run "$@" || :
+	cat "$T_OUT"
+	_n=$(grep -Ec '^(ok|not ok|skip) ' "$T_OUT") || :
+	_f=$(grep -c '^not ok ' "$T_OUT") || :
+	if [ "$_n" -gt 0 ] && [ ! -s "$T_ERR" ] &&
+	    { [ "$T_RC" -eq 0 ] || { [ "$T_RC" -eq 1 ] && [ "$_f" -gt 0 ]; }; }
+	then
+		ok "$_w"
+	else
+		notok "$_w" "exit $T_RC after $_n check lines" \
+		    "stderr: $(head -c 400 "$T_ERR")"
+	fi
 }
 
 # ca_self_tree NAME: a fresh scratch copy of examples/ca-self under

@@ -89,17 +89,6 @@ issue() {
 	    >"$_io" 2>"$_io.err2"
 }
 
-# check WHAT CMD...: ok when CMD succeeds.
-check() {
-	_cw=$1
-	shift
-	if "$@"; then
-		ok "$_cw"
-	else
-		notok "$_cw"
-	fi
-}
-
 # pebble_count DIR: requests Pebble has logged so far.
 pebble_count() {
 	grep -c 'calling handler' "$1/pebble.log"

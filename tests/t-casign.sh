@@ -76,12 +76,6 @@ keyid_of() {
 	esac | sed -n '2p' | tr -d ' :' | sed 's/^keyid//'
 }
 
-# same A B WHAT
-same() {
-	if [ -n "$1" ] && [ "$1" = "$2" ]; then ok "$3"
-	else notok "$3" "'$1' != '$2'"; fi
-}
-
 # txt CERT REGEX WHAT: openssl x509 -text matches.
 txt() {
 	if openssl x509 -in "$1" -noout -text 2>/dev/null | grep -Eq -- "$2"
@@ -101,7 +95,7 @@ days_are() {
 	openssl x509 -in "$1" -noout -startdate -enddate \
 	    | sed 's/^notBefore/notBefore/' >"$w/dates"
 	_d=$(python3 "$w/oracle.py" days "$w/dates")
-	same "$_d" "$2" "$3"
+	same "$3" "$_d" "$2"
 }
 
 # refused RE WHAT: the last run exited 3, printed nothing, said RE.
@@ -186,15 +180,15 @@ for c in root int leaf; do
 	openssl x509 -in "$w/$c.pem" -noout -pubkey |
 	    openssl pkey -pubin -outform DER >"$w/$c.spki" 2>/dev/null
 	want=$(python3 "$w/oracle.py" keyid "$w/$c.spki")
-	same "$(keyid_of "$w/$c.pem" SKI)" "$want" \
-	    "$c: SKI = SHA-1 of the subjectPublicKey (RFC 5280 method 1)"
+	same "$c: SKI = SHA-1 of the subjectPublicKey (RFC 5280 method 1)" \
+	    "$(keyid_of "$w/$c.pem" SKI)" "$want"
 done
-same "$(keyid_of "$w/leaf.pem" AKI)" "$(keyid_of "$w/int.pem" SKI)" \
-    "leaf: AKI = intermediate SKI (quirk 11 fixed)"
-same "$(keyid_of "$w/int.pem" AKI)" "$(keyid_of "$w/root.pem" SKI)" \
-    "intermediate: AKI = root SKI"
-same "$(keyid_of "$w/root.pem" AKI)" "$(keyid_of "$w/root.pem" SKI)" \
-    "root: AKI = its own SKI"
+same "leaf: AKI = intermediate SKI (quirk 11 fixed)" \
+    "$(keyid_of "$w/leaf.pem" AKI)" "$(keyid_of "$w/int.pem" SKI)"
+same "intermediate: AKI = root SKI" "$(keyid_of "$w/int.pem" AKI)" \
+    "$(keyid_of "$w/root.pem" SKI)"
+same "root: AKI = its own SKI" "$(keyid_of "$w/root.pem" AKI)" \
+    "$(keyid_of "$w/root.pem" SKI)"
 
 # ---- extensions: the CA decides -----------------------------------------------------
 # ext_has FILE WHAT REGEX...: every REGEX matches a line of FILE.
@@ -255,8 +249,8 @@ txt "$w/greedy.pem" "DNS:greedy.example.com" "greedy request: SAN kept"
 # ---- serials --------------------------------------------------------------------
 for c in root int leaf greedy; do
 	openssl x509 -in "$w/$c.pem" -noout -serial >"$w/$c.serial"
-	same "$(python3 "$w/oracle.py" serial "$w/$c.serial")" ok \
-	    "$c: serial positive, non-zero, at most 20 bytes"
+	same "$c: serial positive, non-zero, at most 20 bytes" \
+	    "$(python3 "$w/oracle.py" serial "$w/$c.serial")" ok
 done
 if [ "$(cat "$w/leaf.serial")" != "$(cat "$w/greedy.serial")" ]; then
 	ok "serials differ"
@@ -270,8 +264,8 @@ run sslm-casign --self -K "$w/root.key" --at 2030-01-02T03:04:05Z -d 7 \
 expect_rc 0 "--at: exit 0"
 cp "$T_OUT" "$w/at.pem"
 openssl x509 -in "$w/at.pem" -noout -startdate >"$w/at.start"
-same "$(python3 "$w/oracle.py" start "$w/at.start")" 2030-01-02T03:04:05Z \
-    "--at: notBefore is the given time"
+same "--at: notBefore is the given time" \
+    "$(python3 "$w/oracle.py" start "$w/at.start")" 2030-01-02T03:04:05Z
 days_are "$w/at.pem" 7 "--at: 7 days"
 
 # A short intermediate: the leaf is cut to its end, with one warning.
@@ -284,9 +278,9 @@ expect_err_lines 1 "clamp: one warning"
 expect_err_match "^sslm-casign: notAfter cut to .*, the end of the CA" \
     "clamp: warning text"
 cp "$T_OUT" "$w/clamped.pem"
-same "$(openssl x509 -in "$w/clamped.pem" -noout -enddate)" \
-    "$(openssl x509 -in "$w/short.pem" -noout -enddate)" \
-    "clamp: leaf notAfter = CA notAfter"
+same "clamp: leaf notAfter = CA notAfter" \
+    "$(openssl x509 -in "$w/clamped.pem" -noout -enddate)" \
+    "$(openssl x509 -in "$w/short.pem" -noout -enddate)"
 
 conf=$SSLM_TOP/examples/ca-self/conf.d
 sslm-conf -c "$conf" >"$w/conf.json" 2>/dev/null

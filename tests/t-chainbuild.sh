@@ -72,16 +72,6 @@ expect_nothing() {
 		notok "$2" "left: $(find "$1" | tr '\n' ' ')"
 	fi
 }
-# check WHAT CMD...: ok when CMD succeeds
-check() {
-	_w=$1
-	shift
-	if "$@"; then ok "$_w"; else notok "$_w" "failed: $*"; fi
-}
-# same FILE1 FILE2 WHAT: byte-identical files
-same() {
-	if cmp -s "$1" "$2"; then ok "$3"; else notok "$3" "$1 != $2"; fi
-}
 
 root root1 "Test Root 1"
 root root2 "Test Root 2"
@@ -128,30 +118,30 @@ expect_subjects out1/fullchain.pem "fullchain.pem is leaf, int, root" \
     www.example.com "Test Int" "Test Root 1"
 expect_subjects out1/bundle.pem "bundle.pem holds leaf, int, root" \
     www.example.com "Test Int" "Test Root 1"
-same leaf.pem out1/cert.pem "cert.pem is the leaf byte for byte"
+check "cert.pem is the leaf byte for byte" cmp leaf.pem out1/cert.pem
 cat leaf.pem int.pem root1.pem >want-full.pem
-same want-full.pem out1/fullchain.pem "fullchain.pem = leaf + int + root"
+check "fullchain.pem = leaf + int + root" cmp want-full.pem out1/fullchain.pem
 run openssl verify -CAfile root1.pem -untrusted out1/chain.pem out1/cert.pem
 expect_rc 0 "openssl verify accepts cert.pem with chain.pem"
 m=$(stat -c %a out1/bundle.pem)
-check "bundle.pem is 0600" [ "$m" = 600 ]
+same "bundle.pem is 0600" "$m" 600
 m=$(stat -c %a out1/cert.pem out1/chain.pem out1/fullchain.pem | sort -u)
-check "other files are 0644" [ "$m" = 644 ]
+same "other files are 0644" "$m" 644
 a=$(openssl pkey -in out1/bundle.pem -pubout 2>/dev/null)
 b=$(openssl x509 -in leaf.pem -noout -pubkey)
-check "bundle.pem key is the leaf's key" [ "${a:-none}" = "$b" ]
+same "bundle.pem key is the leaf's key" "$a" "$b"
 sed -n '/BEGIN PRIVATE KEY/,/END PRIVATE KEY/p' leaf.key >want-bundle.pem
 cat want-full.pem >>want-bundle.pem
-same want-bundle.pem out1/bundle.pem "bundle.pem = key + fullchain"
+check "bundle.pem = key + fullchain" cmp want-bundle.pem out1/bundle.pem
 run openssl pkey -in out1/bundle.pem -check -noout
 expect_rc 0 "bundle.pem key passes pkey -check"
-check "no temp file left" [ "$(find out1 -name '*tmp*')" = "" ]
+same "no temp file left" "$(find out1 -name '*tmp*' | wc -l)" 0
 
 # Again over the old files: replaced atomically, same contents.
 cat int.pem root1.pem leaf.pem >mixed.pem
 run sslm-chainbuild --key leaf.key --dir out1 mixed.pem
 expect_rc 0 "one shuffled file, rewrite: exit 0"
-same want-full.pem out1/fullchain.pem "rewrite: same fullchain"
+check "rewrite: same fullchain" cmp want-full.pem out1/fullchain.pem
 
 # From a pipe, each part on stdout.
 for p in cert chain fullchain bundle; do
@@ -159,20 +149,21 @@ for p in cert chain fullchain bundle; do
 	    -p "$p" >"pipe-$p.pem" 2>"$T_ERR"
 	T_RC=$?
 	expect_rc 0 "stdin pipe, -p $p: exit 0"
-	same out1/"$p".pem "pipe-$p.pem" "stdin pipe, -p $p: same as $p.pem"
+	check "stdin pipe, -p $p: same as $p.pem" \
+	    cmp out1/"$p".pem "pipe-$p.pem"
 done
 cat root1.pem int.pem leaf.pem | sslm-chainbuild -k leaf.key - >pipe.pem
-same want-full.pem pipe.pem "default product is the full chain"
+check "default product is the full chain" cmp want-full.pem pipe.pem
 
 # -R drops the root.
 run sslm-chainbuild -R -k leaf.key -p chain int.pem root1.pem leaf.pem
 expect_rc 0 "--no-root: exit 0"
-same int.pem "$T_OUT" "--no-root: chain.pem is the intermediate alone"
+check "--no-root: chain.pem is the intermediate alone" cmp int.pem "$T_OUT"
 
 # Without a key: cert, chain and fullchain still work.
 run sslm-chainbuild -p fullchain leaf.pem root1.pem int.pem
 expect_rc 0 "no key: exit 0"
-same want-full.pem "$T_OUT" "no key: full chain in order"
+check "no key: full chain in order" cmp want-full.pem "$T_OUT"
 
 # ---- alternates and duplicates ---------------------------------------------
 run sslm-chainbuild -k leaf.key -p fullchain intx.pem leaf.pem int.pem \
@@ -190,13 +181,13 @@ expect_err_match "certificate 1 \(subject CN=Test Int\): not on the leaf's path,
 run sslm-chainbuild -k leaf.key -p chain int.pem intx.pem leaf.pem root2.pem
 expect_rc 0 "alternate via root 2: exit 0"
 cat intx.pem root2.pem >want-x.pem
-same want-x.pem "$T_OUT" "alternate via root 2: the cross-signed path"
+check "alternate via root 2: the cross-signed path" cmp want-x.pem "$T_OUT"
 run sslm-chainbuild -k leaf.key -p chain leaf.pem int.pem intx.pem
-same int.pem "$T_OUT" "two alternates, no root: the first given wins"
+check "two alternates, no root: the first given wins" cmp int.pem "$T_OUT"
 run sslm-chainbuild -k leaf.key -p fullchain leaf.pem int.pem int.pem \
     root1.pem leaf.pem
 expect_rc 0 "duplicates: exit 0"
-same want-full.pem "$T_OUT" "duplicates: dropped from the output"
+check "duplicates: dropped from the output" cmp want-full.pem "$T_OUT"
 expect_err_match "certificate 3 \(subject CN=Test Int\): duplicate of certificate 2, dropped" \
     "duplicates: noted"
 run sslm-chainbuild -k leaf.key -p fullchain leaf.pem leaf2.pem int.pem
@@ -210,7 +201,7 @@ expect_err_match "certificate 2 \(subject CN=other.example.com\): not on" \
 sign int2 "Test Int" root1 ca
 run sslm-chainbuild -k leaf.key -p fullchain leaf.pem int2.pem
 expect_rc 0 "same-name CA with another key: exit 0 (incomplete chain)"
-same leaf.pem "$T_OUT" "same-name CA with another key: not taken as issuer"
+check "same-name CA with another key: not taken as issuer" cmp leaf.pem "$T_OUT"
 expect_err_match "certificate 2 \(subject CN=Test Int\): not on the leaf's path" \
     "same-name CA with another key: dropped with a note"
 ski=$(openssl x509 -in leaf.pem -noout -ext subjectKeyIdentifier | tail -1 |
@@ -229,13 +220,13 @@ expect_subjects "$T_OUT" "ssl-mgr's self AKI: ordered by signature" \
 mkdir outr
 run sslm-chainbuild -k root1.key -o outr root1.pem
 expect_rc 0 "self-signed alone: exit 0"
-same root1.pem outr/chain.pem "self-signed: chain.pem is the cert"
-same root1.pem outr/fullchain.pem "self-signed: fullchain.pem is the cert"
+check "self-signed: chain.pem is the cert" cmp root1.pem outr/chain.pem
+check "self-signed: fullchain.pem is the cert" cmp root1.pem outr/fullchain.pem
 
 # An incomplete chain is fine unless --complete.
 run sslm-chainbuild -k leaf.key -p fullchain leaf.pem
 expect_rc 0 "leaf alone: exit 0"
-same leaf.pem "$T_OUT" "leaf alone: fullchain is the leaf"
+check "leaf alone: fullchain is the leaf" cmp leaf.pem "$T_OUT"
 run sslm-chainbuild -k leaf.key -p fullchain leaf.pem int.pem
 expect_rc 0 "no root given: exit 0"
 mkdir out2

@@ -40,7 +40,8 @@ for e in ca-self letsencrypt; do
 	expect_rc 0 "$e: loads"
 	expect_err_lines 0 "$e: no warnings"
 	cp "$T_OUT" "$w/$e.json"
-	python3 "$SSLM_TOP/tests/conf_oracle.py" "$ex/$e/conf.d" "$w/$e.json"
+	checks_from "$e: the oracle finished" \
+	    python3 "$SSLM_TOP/tests/conf_oracle.py" "$ex/$e/conf.d" "$w/$e.json"
 done
 
 run cat "$w/ca-self.json"

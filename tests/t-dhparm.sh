@@ -7,15 +7,6 @@
 w=$SSLM_TMP
 cd "$w" || exit 1
 
-# same A B WHAT: two strings are equal.
-same() {
-	if [ "$1" = "$2" ]; then
-		ok "$3"
-	else
-		notok "$3" "got:      $1" "expected: $2"
-	fi
-}
-
 # clean DIR WHAT: DIR holds only the expected names (no temporary files).
 clean() {
 	_extra=
@@ -41,17 +32,17 @@ mtime() {
 mkdir -p def
 run sslm-dhparm def
 expect_rc 0 "default keys: exit 0"
-same "$(cat "$T_OUT")" " dhparam : def
+same "default keys: report lines, each group once" "$(cat "$T_OUT")" \
+    " dhparam : def
          : def/dh
            - ffdhe8192
            - ffdhe6144
            - ffdhe4096
            - ffdhe3072
            - ffdhe2048
-             default def/dh/dhparam.pem -> dh-ffdhe8192.pem" \
-    "default keys: report lines, each group once"
-same "$(readlink def/dh/dhparam.pem)" dh-ffdhe8192.pem \
-    "default keys: dhparam.pem -> dh-ffdhe8192.pem (first -k item)"
+             default def/dh/dhparam.pem -> dh-ffdhe8192.pem"
+same "default keys: dhparam.pem -> dh-ffdhe8192.pem (first -k item)" \
+    "$(readlink def/dh/dhparam.pem)" dh-ffdhe8192.pem
 for g in 2048 3072 4096 6144 8192; do
 	openssl genpkey -genparam -algorithm DH -pkeyopt "group:ffdhe$g" \
 	    -out "ref$g.pem" 2>/dev/null
@@ -67,8 +58,8 @@ for g in 2048 3072 4096 6144 8192; do
 	run openssl dhparam -in "def/dh/dh-ffdhe$g.pem" -check -noout
 	expect_rc 0 "ffdhe$g: openssl dhparam -check"
 done
-same "$(stat -c %a def/dh)" 750 "dh directory is 0750"
-same "$(stat -c %a def/dh/dh-ffdhe2048.pem)" 644 "parameter files are 0644"
+same "dh directory is 0750" "$(stat -c %a def/dh)" 750
+same "parameter files are 0644" "$(stat -c %a def/dh/dh-ffdhe2048.pem)" 644
 clean def/dh "default keys: no temporary files"
 
 # ---- nothing to do: no work, link kept ------------------------------------
@@ -76,9 +67,9 @@ old=$(mtime def/dh/dh-ffdhe8192.pem)
 touch -d '400 days ago' def/dh/dh-ffdhe4096.pem
 run sslm-dhparm def
 expect_rc 0 "second run: exit 0"
-same "$(cat "$T_OUT")" " dhparam : def
-         : def/dh" "second run: nothing made, link right"
-same "$(mtime def/dh/dh-ffdhe8192.pem)" "$old" "second run: files untouched"
+same "second run: nothing made, link right" "$(cat "$T_OUT")" " dhparam : def
+         : def/dh"
+same "second run: files untouched" "$(mtime def/dh/dh-ffdhe8192.pem)" "$old"
 if [ "$(mtime def/dh/dh-ffdhe4096.pem)" -lt "$(($(date +%s) - 300 * 86400))" ]
 then
 	ok "named groups are never remade for age"
@@ -89,23 +80,24 @@ fi
 # ---- the link is created or corrected even when nothing is made ----------
 ln -sf dh-ffdhe2048.pem def/dh/dhparam.pem
 run sslm-dhparm def
-same "$(tail -1 "$T_OUT")" \
-    "             default def/dh/dhparam.pem -> dh-ffdhe8192.pem" \
-    "wrong link: corrected and reported"
-same "$(readlink def/dh/dhparam.pem)" dh-ffdhe8192.pem "wrong link: corrected"
+expect_rc 0 "wrong link: exit 0"
+same "wrong link: corrected and reported" "$(tail -1 "$T_OUT")" \
+    "             default def/dh/dhparam.pem -> dh-ffdhe8192.pem"
+same "wrong link: corrected" "$(readlink def/dh/dhparam.pem)" dh-ffdhe8192.pem
 rm def/dh/dhparam.pem
 echo stale >def/dh/dhparam.pem
 run sslm-dhparm -k ffdhe3072,ffdhe2048 def
-same "$(readlink def/dh/dhparam.pem)" dh-ffdhe3072.pem \
-    "a plain file is replaced by the link to the first -k item"
+expect_rc 0 "a plain file for the link: exit 0"
+same "a plain file is replaced by the link to the first -k item" \
+    "$(readlink def/dh/dhparam.pem)" dh-ffdhe3072.pem
 clean def/dh "link changes: no temporary files"
 
 # ---- generated groups ------------------------------------------------------
 mkdir -p gen
 run sslm-dhparm -b 512 -k 512,ffdhe2048,512,FFDHE2048 gen
 expect_rc 0 "512 bits with -b 512: exit 0"
-same "$(grep -c '^           - ' "$T_OUT")" 2 "duplicate -k items: made once"
-same "$(readlink gen/dh/dhparam.pem)" dh512.pem "link to a generated group"
+same "duplicate -k items: made once" "$(grep -c '^           - ' "$T_OUT")" 2
+same "link to a generated group" "$(readlink gen/dh/dhparam.pem)" dh512.pem
 run openssl dhparam -in gen/dh/dh512.pem -check -noout
 expect_rc 0 "dh512.pem: openssl dhparam -check (safe prime)"
 run openssl pkeyparam -in gen/dh/dh512.pem -text -noout
@@ -115,27 +107,31 @@ if grep -q '^DH Parameters: (512 bit)' "$T_OUT" &&
 else
 	notok "dh512.pem: 512 bits, generator 2" "$(head -3 "$T_OUT")"
 fi
-same "$(head -1 gen/dh/dh512.pem)" "-----BEGIN DH PARAMETERS-----" \
-    "dh512.pem: PKCS#3 PEM"
+same "dh512.pem: PKCS#3 PEM" "$(head -1 gen/dh/dh512.pem)" \
+    "-----BEGIN DH PARAMETERS-----"
 
 # ---- the age rule ---------------------------------------------------------
 cp gen/dh/dh512.pem old512.pem
 touch -d '200 days ago' gen/dh/dh512.pem gen/dh/dh-ffdhe2048.pem
 named=$(mtime gen/dh/dh-ffdhe2048.pem)
 run sslm-dhparm -b 512 -a 300 -k 512,ffdhe2048 gen
-same "$(grep -c '^           - ' "$T_OUT")" 0 "200 days old, -a 300: kept"
+expect_rc 0 "200 days old, -a 300: exit 0"
+same "200 days old, -a 300: kept" "$(cat "$T_OUT")" " dhparam : gen
+         : gen/dh"
 run sslm-dhparm -b 512 -k 512,ffdhe2048 gen
-same "$(grep '^           - ' "$T_OUT")" "           - 512" \
-    "200 days old, default age 120: only the generated group is remade"
+expect_rc 0 "200 days old, default age 120: exit 0"
+same "200 days old, default age 120: only the generated group is remade" \
+    "$(grep '^           - ' "$T_OUT")" "           - 512"
 if ! cmp -s old512.pem gen/dh/dh512.pem &&
     [ "$(mtime gen/dh/dh512.pem)" -gt "$named" ]; then
 	ok "dh512.pem: new parameters"
 else
 	notok "dh512.pem: new parameters"
 fi
-same "$(mtime gen/dh/dh-ffdhe2048.pem)" "$named" "named group: not remade"
+same "named group: not remade" "$(mtime gen/dh/dh-ffdhe2048.pem)" "$named"
 run sslm-dhparm -f -b 512 -k 512,ffdhe2048 gen
-same "$(grep -c '^           - ' "$T_OUT")" 2 "-f: everything remade"
+expect_rc 0 "-f: exit 0"
+same "-f: everything remade" "$(grep -c '^           - ' "$T_OUT")" 2
 if [ "$(mtime gen/dh/dh-ffdhe2048.pem)" -gt "$named" ]; then
 	ok "-f: the named group file is rewritten"
 else
@@ -150,14 +146,13 @@ run sslm-dhparm -s -k ffdhe2048 top/ nosuchdir
 expect_rc 0 "-s with one missing dir: exit 0"
 expect_err_match '^sslm-dhparm: nosuchdir: no such directory, ignored$' \
     "missing dir: warning"
-same "$(cat "$T_OUT")" " dhparam : top
+same "-s: every sub-directory in order" "$(cat "$T_OUT")" " dhparam : top
          : top/example.com/dh
            - ffdhe2048
              default top/example.com/dh/dhparam.pem -> dh-ffdhe2048.pem
          : top/other.org/dh
            - ffdhe2048
-             default top/other.org/dh/dhparam.pem -> dh-ffdhe2048.pem" \
-    "-s: every sub-directory in order"
+             default top/other.org/dh/dhparam.pem -> dh-ffdhe2048.pem"
 if [ ! -e top/CA/dh ] && [ ! -e top/.hidden/dh ] && [ ! -e top/dh ]; then
 	ok "-s: ca (any case), dot directories and the top left alone"
 else
@@ -208,4 +203,5 @@ else
 	notok "-h: usage on stdout"
 fi
 run sslm-dhparm -V
-same "$(cat "$T_OUT")" "sslm-dhparm 0.1.0" "-V: version"
+expect_rc 0 "-V: exit 0"
+same "-V: version" "$(cat "$T_OUT")" "sslm-dhparm 0.1.0"

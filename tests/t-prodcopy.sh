@@ -20,13 +20,6 @@ C=$w/certs
 P=$w/prod
 FILES="privkey.pem csr.pem cert.pem chain.pem fullchain.pem bundle.pem tlsa.rr"
 
-# check WHAT CMD...: ok when CMD succeeds.
-check() {
-	_what=$1
-	shift
-	if "$@"; then ok "$_what"; else notok "$_what" "failed: $*"; fi
-}
-
 # mkset SVC STAMP: a complete set certs/G/SVC/db/STAMP whose files each
 # hold "STAMP name"; keys and bundles 0600; mtimes in 2020.
 mkset() {

@@ -23,15 +23,6 @@ records() {
 	grep -v '^;;' "$1"
 }
 
-# same A B WHAT: two strings are equal.
-same() {
-	if [ -n "$1" ] && [ "$1" = "$2" ]; then
-		ok "$3"
-	else
-		notok "$3" "got:      $1" "expected: $2"
-	fi
-}
-
 # ossl_data CERT SELECTOR MATCH: the association data by openssl alone.
 ossl_data() {
 	if [ "$2" -eq 0 ]; then
@@ -61,10 +52,10 @@ for c in ec rsa; do
 				ref=$(ldns-dane -n -c "$c.pem" create \
 				    example.com 443 "$u" "$s" "$m" |
 				    awk '{print $1, $5, $6, $7, $8}')
-				same "$ours" "$ref" "$t: equals ldns-dane"
+				same "$t: equals ldns-dane" "$ours" "$ref"
 				ref=$(ossl_data "$c.pem" "$s" "$m")
-				same "$(echo "$ours" | cut -d' ' -f5)" "$ref" \
-				    "$t: equals openssl"
+				same "$t: equals openssl" \
+				    "$(echo "$ours" | cut -d' ' -f5)" "$ref"
 				[ "$m" -eq 0 ] && continue
 				set -- --tlsa-rr --host=example.com --port=443 \
 				    "--load-certificate=$c.pem"
@@ -73,7 +64,7 @@ for c in ec rsa; do
 				[ "$m" -eq 2 ] && set -- "$@" --hash=sha512
 				ref=$(danetool "$@" | tr -d '()' |
 				    awk '{print $1, $4+0, $5+0, $6+0, $7}')
-				same "$ours" "$ref" "$t: equals danetool"
+				same "$t: equals danetool" "$ours" "$ref"
 			done
 		done
 	done
@@ -82,11 +73,11 @@ done
 run sslm-tlsagen -a example.com -c ec.pem -r 443/tcp/DANE-EE/SPKI/SHA2-256 \
     -r 443/tcp/dane-ta/cert/sha2-512 -n example.com -1
 ref=$(ldns-dane -n -c ec.pem create example.com 443 3 1 1 | cut -f5)
-same "$(records "$T_OUT" | head -1 | cut -d' ' -f4-)" "$ref" \
-    "RFC 7218 acronyms: DANE-EE SPKI SHA2-256"
+same "RFC 7218 acronyms: DANE-EE SPKI SHA2-256" \
+    "$(records "$T_OUT" | head -1 | cut -d' ' -f4-)" "$ref"
 ref=$(ldns-dane -n -c ec.pem create example.com 443 2 0 2 | cut -f5)
-same "$(records "$T_OUT" | sed -n 2p | cut -d' ' -f4-)" "$ref" \
-    "RFC 7218 acronyms, any case: dane-ta cert sha2-512"
+same "RFC 7218 acronyms, any case: dane-ta cert sha2-512" \
+    "$(records "$T_OUT" | sed -n 2p | cut -d' ' -f4-)" "$ref"
 
 # ---- from a key --------------------------------------------------------
 for m in 0 1 2; do
@@ -94,14 +85,17 @@ for m in 0 1 2; do
 	    -m mx.example.com)
 	run sslm-tlsagen -1 -a example.com -k ec.key -r "25/tcp/3/1/$m" \
 	    -m mx.example.com
-	same "$(cat "$T_OUT")" "$ref" "private key: 3 1 $m equals the certificate's"
+	same "private key: 3 1 $m equals the certificate's" "$(cat "$T_OUT")" \
+	    "$ref"
 	run sslm-tlsagen -1 -a example.com -k ec.pub -r "25/tcp/3/1/$m" \
 	    -m mx.example.com
-	same "$(cat "$T_OUT")" "$ref" "public key: 3 1 $m equals the certificate's"
+	same "public key: 3 1 $m equals the certificate's" "$(cat "$T_OUT")" \
+	    "$ref"
 done
 ref=$(sslm-tlsagen -a example.com -c rsa.pem -r 25/tcp/2/1/2 -m mx.example.com)
 run_in rsa.key sslm-tlsagen -a example.com -k - -r 25/tcp/2/1/2 -m mx.example.com
-same "$(cat "$T_OUT")" "$ref" "rsa private key from a pipe: 2 1 2 equals the certificate's"
+same "rsa private key from a pipe: 2 1 2 equals the certificate's" \
+    "$(cat "$T_OUT")" "$ref"
 run sslm-tlsagen -a example.com -k ec.key -r 25/tcp/3/0/1
 expect_rc 2 "selector 0 from a key: exit 2"
 expect_err_match '25/tcp: selector 0 \(Cert\) needs the certificate' \
@@ -116,25 +110,25 @@ fi
 run sslm-tlsagen -a Example.COM. -c ec.pem -r 25/tcp/3/1/1 \
     -m mx1.example.com. -m MX2.example.com -m mx1.example.com -m example.com
 expect_rc 0 "two mx hosts: exit 0"
-same "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
-    "_25._tcp.example.com. _25._tcp.mx1.example.com. _25._tcp.mx2.example.com. " \
-    "apex + both mx hosts, lower case, no duplicates"
-same "$(sed -n 2p "$T_OUT")" ";; tlsa example.com" "header names the apex"
+same "apex + both mx hosts, lower case, no duplicates" \
+    "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
+    "_25._tcp.example.com. _25._tcp.mx1.example.com. _25._tcp.mx2.example.com. "
+same "header names the apex" "$(sed -n 2p "$T_OUT")" ";; tlsa example.com"
 
 run sslm-tlsagen -a example.com -c ec.pem -r 443/tcp/3/1/1
 expect_rc 0 "sans of the certificate: exit 0"
-same "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
-    "_443._tcp.example.com. _443._tcp.mail.example.com. _443._tcp.smtp.example.com. " \
-    "apex once, then each dns san; no ip, no wildcard"
+same "apex once, then each dns san; no ip, no wildcard" \
+    "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
+    "_443._tcp.example.com. _443._tcp.mail.example.com. _443._tcp.smtp.example.com. "
 expect_err_match 'ec.pem: wildcard san \*\.example\.com: no tlsa owner for it, skipped' \
     "wildcard san: note on stderr"
 expect_err_lines 1 "wildcard san: the only message"
 
 run sslm-tlsagen -a example.com -c ec.pem -r 443/tcp/3/1/1 -n www.example.com \
     -n '*.example.com' -n 192.0.2.1
-same "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
-    "_443._tcp.example.com. _443._tcp.www.example.com. " \
-    "-n replaces the certificate's sans"
+same "-n replaces the certificate's sans" \
+    "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
+    "_443._tcp.example.com. _443._tcp.www.example.com. "
 expect_err_match '^sslm-tlsagen: -n: wildcard san' "-n wildcard: noted"
 
 run sslm-tlsagen -a example.com -c ec.pem -r 25/tcp/3/1/1 -m mx.example.com
@@ -142,9 +136,9 @@ expect_err_lines 0 "mx item: no note about the wildcard san"
 run sslm-tlsagen -a example.com -c ec.pem -r 25/tcp/3/1/1 -r 443/tcp/3/1/1 \
     -m mx.provider.net -m mx.example.com -m notexample.com \
     -n www.example.com -n www.example.org -n a.b.example.com
-same "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
-    "_25._tcp.example.com. _25._tcp.mx.example.com. _443._tcp.example.com. _443._tcp.www.example.com. _443._tcp.a.b.example.com. " \
-    "names outside the apex's zone are left out"
+same "names outside the apex's zone are left out" \
+    "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
+    "_25._tcp.example.com. _25._tcp.mx.example.com. _443._tcp.example.com. _443._tcp.www.example.com. _443._tcp.a.b.example.com. "
 expect_err_match '^sslm-tlsagen: mx host mx.provider.net: not in the zone example.com, skipped' \
     "mx host outside the zone: note"
 expect_err_match '^sslm-tlsagen: mx host notexample.com: not in the zone' \
@@ -154,22 +148,23 @@ expect_err_match '^sslm-tlsagen: san www.example.org: not in the zone' \
 expect_err_lines 3 "outside the zone: one note per name"
 run sslm-tlsagen -a example.com -c ec.pem -r 25/tcp/3/1/1/SANS -m mx.example.com \
     -n mail.example.com
-same "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
-    "_25._tcp.example.com. _25._tcp.mail.example.com. " \
-    "port 25 with subtype SANS uses the sans"
+same "port 25 with subtype SANS uses the sans" \
+    "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
+    "_25._tcp.example.com. _25._tcp.mail.example.com. "
 run sslm-tlsagen -a example.com -c ec.pem -r 587/tcp/3/1/1/mx -m mx.example.com \
     -n mail.example.com
-same "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
-    "_587._tcp.example.com. _587._tcp.mx.example.com. " \
-    "subtype mx on another port uses the mx hosts"
+same "subtype mx on another port uses the mx hosts" \
+    "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
+    "_587._tcp.example.com. _587._tcp.mx.example.com. "
 run sslm-tlsagen -a example.com -c ec.pem -r 25/tcp/3/1/1 -m .
 expect_err_match '25/tcp: uses the mx hosts, none given' "mx item without -m: note"
-same "$(records "$T_OUT" | wc -l | tr -d ' ')" 1 \
-    "mx item without -m (null mx only): apex only"
+same "mx item without -m (null mx only): apex only" \
+    "$(records "$T_OUT" | wc -l | tr -d ' ')" 1
 
 run sslm-tlsagen -a example.com -c ec.pem -r 443/tcp/3/1/1 -r 443/tcp/3/1/1 \
     -n example.com -n mail.example.com
-same "$(records "$T_OUT" | wc -l | tr -d ' ')" 2 "identical items: no duplicate records"
+same "identical items: no duplicate records" \
+    "$(records "$T_OUT" | wc -l | tr -d ' ')" 2
 
 # ---- service object, ttl, header ----------------------------------------
 # A real service object of sslm-conf, with items fixed here so that the
@@ -186,27 +181,29 @@ sslm-conf -c "$SSLM_TOP/examples/ca-self/conf.d" |
 run sslm-tlsagen -a example.com -s svc.json -c ec.pem -m mx1.example.com \
     -S 20240101-10:00:00
 expect_rc 0 "service mail-ec: exit 0"
-same "$(head -3 "$T_OUT" | tr '\n' '|')" \
-    ";;|;; tlsa example.com mail-ec 20240101-10:00:00|;;|" \
-    "service: header with service and stamp"
-same "$(records "$T_OUT" | cut -d' ' -f1-5 | tr '\n' '|')" \
-    "_25._tcp.example.com. 300 IN TLSA 3|_25._tcp.mx1.example.com. 300 IN TLSA 3|_465._tcp.example.com. 300 IN TLSA 3|_465._tcp.mail.example.com. 300 IN TLSA 3|_465._tcp.smtp.example.com. 300 IN TLSA 3|" \
-    "service: owners from dane_tls, mx for 25, sans for 465, ttl 300"
+same "service: header with service and stamp" \
+    "$(head -3 "$T_OUT" | tr '\n' '|')" \
+    ";;|;; tlsa example.com mail-ec 20240101-10:00:00|;;|"
+same "service: owners from dane_tls, mx for 25, sans for 465, ttl 300" \
+    "$(records "$T_OUT" | cut -d' ' -f1-5 | tr '\n' '|')" \
+    "_25._tcp.example.com. 300 IN TLSA 3|_25._tcp.mx1.example.com. 300 IN TLSA 3|_465._tcp.example.com. 300 IN TLSA 3|_465._tcp.mail.example.com. 300 IN TLSA 3|_465._tcp.smtp.example.com. 300 IN TLSA 3|"
 jq '.x509.CN = "cn.example.com"' svc.json >cn.json
 run sslm-tlsagen -a example.com -s cn.json -c ec.pem -r 443/tcp/3/1/1
-same "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
-    "_443._tcp.example.com. _443._tcp.cn.example.com. _443._tcp.mail.example.com. _443._tcp.smtp.example.com. " \
-    "service: the CN first when it is not among the sans"
+same "service: the CN first when it is not among the sans" \
+    "$(records "$T_OUT" | cut -d' ' -f1 | tr '\n' ' ')" \
+    "_443._tcp.example.com. _443._tcp.cn.example.com. _443._tcp.mail.example.com. _443._tcp.smtp.example.com. "
 run sslm-tlsagen -a example.com -s svc.json -c ec.pem -m mx1.example.com -t 0
-same "$(records "$T_OUT" | head -1 | cut -d' ' -f2-4)" "IN TLSA 3" "-t 0: no ttl"
+same "-t 0: no ttl" "$(records "$T_OUT" | head -1 | cut -d' ' -f2-4)" \
+    "IN TLSA 3"
 run sslm-tlsagen -a example.com -s svc.json -c ec.pem -m mx1.example.com -t 86400 \
     -r 443/tcp/3/1/1 -n www.example.com
-same "$(records "$T_OUT" | cut -d' ' -f1,2 | tr '\n' '|')" \
-    "_443._tcp.example.com. 86400|_443._tcp.www.example.com. 86400|" \
-    "-t and -r and -n override the service"
+same "-t and -r and -n override the service" \
+    "$(records "$T_OUT" | cut -d' ' -f1,2 | tr '\n' '|')" \
+    "_443._tcp.example.com. 86400|_443._tcp.www.example.com. 86400|"
 run_in svc.json sslm-tlsagen -a example.com -s - -c ec.pem -m mx1.example.com
 expect_rc 0 "service from a pipe: exit 0"
-same "$(records "$T_OUT" | wc -l | tr -d ' ')" 5 "service from a pipe: 5 records"
+same "service from a pipe: 5 records" \
+    "$(records "$T_OUT" | wc -l | tr -d ' ')" 5
 jq '.dane_tls = []' svc.json >nodane.json
 run sslm-tlsagen -a example.com -s nodane.json -c ec.pem
 if [ "$T_RC" -eq 0 ] && [ ! -s "$T_OUT" ]; then
@@ -278,7 +275,7 @@ expect_jq '.[0].ttl == 0' "json: ttl 0 when none"
 # ---- inputs: pipes, chains ---------------------------------------------
 ref=$(sslm-tlsagen -a example.com -c ec.pem -r 25/tcp/3/0/1 2>/dev/null)
 run_in chain.pem sslm-tlsagen -a example.com -r 25/tcp/3/0/1
-same "$(cat "$T_OUT")" "$ref" "chain on stdin: the first certificate"
+same "chain on stdin: the first certificate" "$(cat "$T_OUT")" "$ref"
 
 # ---- failures --------------------------------------------------------------
 # fails RC WHAT REGEX CMD...: exit RC, message, nothing on stdout.
@@ -368,7 +365,7 @@ else
 	notok "-h: usage on stdout"
 fi
 run sslm-tlsagen -V
-same "$(cat "$T_OUT")" "sslm-tlsagen 0.1.0" "-V: version"
+same "-V: version" "$(cat "$T_OUT")" "sslm-tlsagen 0.1.0"
 if [ -w /dev/full ]; then
 	sslm-tlsagen -a example.com -c ec.pem -r 25/tcp/3/1/1 >/dev/full 2>"$T_ERR"
 	T_RC=$?

@@ -9,7 +9,8 @@ umask 077
 d=$SSLM_TMP
 
 if command -v python3 >/dev/null 2>&1; then
-	python3 "$SSLM_TOP/tests/toml_test.py" || :
+	checks_from "toml-test conformance: the runner finished" \
+	    python3 "$SSLM_TOP/tests/toml_test.py"
 else
 	skip "toml-test conformance: python3 not found"
 fi
@@ -25,9 +26,11 @@ expect_err_lines 1 "toml: invalid utf-8 is one line"
 # An overlong encoding and an encoded surrogate are not UTF-8 either.
 printf 'a = "\300\257"\n' >"$d/overlong.toml"
 run sslm-conf -T "$d/overlong.toml" || :
+expect_rc 3 "toml: overlong utf-8 exits 3"
 expect_err_match ":1: invalid utf-8\$" "toml: overlong utf-8 rejected"
 printf '\n\nk = "\355\240\200"\n' >"$d/surrogate.toml"
 run sslm-conf -T "$d/surrogate.toml" || :
+expect_rc 3 "toml: utf-8 surrogate exits 3"
 expect_err_match ":3: invalid utf-8\$" "toml: utf-8 surrogate rejected"
 
 # A missing file: exit 3, one line naming the path.
@@ -92,10 +95,12 @@ expect_rc 0 "toml: 100 nested arrays accepted"
 # Redefinitions name the offending line.
 printf '[a]\nx = 1\n\n[a]\n' >"$d/twice.toml"
 run sslm-conf -T "$d/twice.toml" || :
+expect_rc 3 "toml: table defined twice exits 3"
 expect_err_match ":4: table \"a\" already defined\$" \
     "toml: table defined twice names line 4"
 printf 'a = 1\nb = 2\na = 3\n' >"$d/dup.toml"
 run sslm-conf -T "$d/dup.toml" || :
+expect_rc 3 "toml: duplicate key exits 3"
 expect_err_match ":3: duplicate key \"a\"\$" "toml: duplicate key, line 3"
 
 # A file over the 1 MiB limit is refused before parsing.
@@ -117,6 +122,7 @@ expect_jq '.k59999 == 59999 and (keys | length) == 60000' \
 # Date-times are normalised to 'T' and 'Z'; the fraction stays.
 printf 'a = 1979-05-27 07:32:00.5z\nb = 1979-05-27t07:32:00\n' >"$d/dt.toml"
 run sslm-conf -T "$d/dt.toml" || :
+expect_rc 0 "toml: date-times exits 0"
 expect_jq '.a == "1979-05-27T07:32:00.5Z" and .b == "1979-05-27T07:32:00"' \
     "toml: date-time normalised"
 
@@ -124,13 +130,16 @@ expect_jq '.a == "1979-05-27T07:32:00.5Z" and .b == "1979-05-27T07:32:00"' \
 # header may define it.
 printf '[a.b.c]\nx = 1\n[a]\nb.d = 2\n' >"$d/implied.toml"
 run sslm-conf -T "$d/implied.toml" || :
+expect_rc 0 "toml: dotted keys in an implied table exits 0"
 expect_jq '.a.b.c.x == 1 and .a.b.d == 2' \
     "toml: dotted keys define an implied table"
 printf '[a.b.c]\n[a]\nb.d = 2\n[a.b]\n' >"$d/implied2.toml"
 run sslm-conf -T "$d/implied2.toml" || :
+expect_rc 3 "toml: header after dotted keys exits 3"
 expect_err_match ":4: table \"b\" already defined\$" \
     "toml: header after dotted keys defined the table"
 printf '[a.b]\n[a]\nb.d = 2\n' >"$d/defined.toml"
 run sslm-conf -T "$d/defined.toml" || :
+expect_rc 3 "toml: dotted keys into a defined table exits 3"
 expect_err_match ":3: cannot extend table \"b\" with dotted keys\$" \
     "toml: dotted keys cannot extend a table defined by a header"

@@ -46,12 +46,6 @@ mkcert() {
 	    -set_serial "$serial" -days "$5" -extfile ext.cnf \
 	    -extensions "$4" -out "$1.pem" 2>/dev/null
 }
-# check WHAT CMD...: ok when CMD succeeds
-check() {
-	_w=$1
-	shift
-	if "$@"; then ok "$_w"; else notok "$_w" "failed: $*"; fi
-}
 # agree WHAT ARGS...: `openssl verify ARGS` gives the last run's verdict
 # (0 = valid, anything else = not valid).
 agree() {
