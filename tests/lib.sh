@@ -174,15 +174,3 @@ for pat, rep in zip(sys.argv[2::2], sys.argv[3::2]):
 open(p, "w").write(s)
 EOF
 }
-
-# same WHAT GOT WANT: ok when GOT equals WANT; two empty values prove
-# nothing and fail.
-same() {
-	if [ -z "$2" ] && [ -z "$3" ]; then
-		notok "$1" "both values are empty"
-	elif [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		notok "$1" "got:  $2" "want: $3"
-	fi
-}
