@@ -198,6 +198,19 @@ run sslm-mgr -renew
 expect_rc 0 "renew, nothing due: exit 0"
 chk "renew, nothing due: no new set" test \
     "$(readlink "$t/certs/$zone/wild-dns/curr")" = "$before" -a ! -e "$t/certs/$zone/wild-dns/next"
+# ... and its twin: a table whose target exceeds the lifetime of
+# Pebble's certificates makes wild-dns due; the plain renew orders it.
+life=$(( ($(date -d "$(openssl x509 -in "$t/certs/$zone/wild-dns/curr/cert.pem" \
+    -noout -enddate | cut -d= -f2)" +%s) - $(date -d "$(openssl x509 -in \
+    "$t/certs/$zone/wild-dns/curr/cert.pem" -noout -startdate | cut -d= -f2)" +%s)) / 86400 ))
+cp "$t/conf.d/ssl-mgr.conf" "$w/ssl-mgr.conf.keep"
+printf '\n[renew_info]\n    target_%s = %s\n' "$life" $((life + 1)) >>"$t/conf.d/ssl-mgr.conf"
+run sslm-mgr -renew "$zone:wild-dns"
+expect_rc 0 "renew, due by the table: exit 0"
+chk "renew, due by the table: a new next that verifies" good "$t/certs/$zone/wild-dns/next"
+chk "renew, due by the table: curr unchanged" test \
+    "$(readlink "$t/certs/$zone/wild-dns/curr")" = "$before"
+cp "$w/ssl-mgr.conf.keep" "$t/conf.d/ssl-mgr.conf"
 
 # ---- -n: the whole exchange, nothing kept ---------------------------------------------
 before=$(readlink "$t/certs/$zone/web-http/next")

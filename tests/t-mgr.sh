@@ -107,6 +107,36 @@ else
 	ok "second renew: nothing renewed"
 fi
 
+# ... and its twin: the same plain renew on a copy of the store whose
+# table makes the 90-day leaves due (the reproduction of issue 9) renews
+# exactly the leaves; the ten-year CAs stay.
+t2=$w/e2e-due
+rm -rf "$t2"
+cp -a "$t" "$t2"
+edit "$t2/conf.d/ssl-mgr.conf" 'target_90 = 25 ' 'target_90 = 95 '
+SSL_MGR_TOPDIR=$t2
+run sslm-mgr -renew
+SSL_MGR_TOPDIR=$t
+expect_rc 0 "due renew: exit 0"
+for s in web-ec mail-ec; do
+	chk "due renew: $s has a new next" valid_set "$t2/certs/example.com/$s/next" \
+	    "$t2/certs/ca/my-root/curr/cert.pem"
+	same "due renew: $s curr unchanged" \
+	    "$(readlink "$t2/certs/example.com/$s/curr")" \
+	    "$(readlink "$c/example.com/$s/curr")"
+	nb=$(openssl x509 -in "$t2/certs/example.com/$s/next/cert.pem" -noout -startdate)
+	ob=$(openssl x509 -in "$c/example.com/$s/curr/cert.pem" -noout -startdate)
+	if [ "$nb" != "$ob" ]; then
+		ok "due renew: $s next is a new certificate (openssl notBefore)"
+	else
+		notok "due renew: $s next is a new certificate" "$nb"
+	fi
+done
+for s in my-root my-int; do
+	chk "due renew: ca:$s not due, no next" test ! -e "$t2/certs/ca/$s/next"
+done
+chk "due renew: the line says why" grep -q 'Renew now' "$T_OUT"
+
 # ---- status -------------------------------------------------------------------
 run sslm-mgr -s
 expect_rc 0 "status: exit 0"
