@@ -136,6 +136,23 @@ for s in my-root my-int; do
 	chk "due renew: ca:$s not due, no next" test ! -e "$t2/certs/ca/$s/next"
 done
 chk "due renew: the line says why" grep -q 'Renew now' "$T_OUT"
+# and the other way round: the ten-year CAs due (the self-signed root,
+# the intermediate it signs), the leaves not
+t3=$w/e2e-ca-due
+rm -rf "$t3"
+cp -a "$t" "$t3"
+edit "$t3/conf.d/ssl-mgr.conf" 'target_3650 = 365 ' 'target_3650 = 3700 '
+SSL_MGR_TOPDIR=$t3
+run sslm-mgr -renew
+SSL_MGR_TOPDIR=$t
+expect_rc 0 "CA due renew: exit 0"
+chk "CA due renew: my-root (self-signed) has a new next" valid_set \
+    "$t3/certs/ca/my-root/next" "$t3/certs/ca/my-root/next/cert.pem"
+chk "CA due renew: my-int has a new next, signed by the current root" \
+    valid_set "$t3/certs/ca/my-int/next" "$t3/certs/ca/my-root/curr/cert.pem"
+for s in web-ec mail-ec; do
+	chk "CA due renew: $s not due, no next" test ! -e "$t3/certs/example.com/$s/next"
+done
 
 # ---- status -------------------------------------------------------------------
 run sslm-mgr -s
