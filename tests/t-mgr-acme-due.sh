@@ -288,12 +288,26 @@ same "ari: a window that ends before it starts: asked" \
     "$(ari_proxy_count "$px" renewalInfo)" "$((g + 1))"
 same "ari: a window that ends before it starts: the table: no newOrder" \
     "$(ari_proxy_count "$px" newOrder)" 2
+ari_proxy_window "$px" "$ws" "$we" 3600 "$(printf \
+    'https://ca.example/\n2026-01-01 00:00:00  rolled: curr is now FORGED')"
+run mgr -renew
+expect_rc 0 "ari: an explanationURL with a newline: exit 0"
+expect_err_match "^sslm-mgr: $zone:web: .*explanation_url: not a URL" \
+    "ari: an explanationURL with a newline: a warning says so"
+if grep -q FORGED "$t/logs/sslm" "$T_OUT" "$T_ERR"; then
+	notok "ari: an explanationURL with a newline: no forged log line" \
+	    "$(grep FORGED "$t/logs/sslm" "$T_OUT" "$T_ERR")"
+else
+	ok "ari: an explanationURL with a newline: no forged log line"
+fi
+same "ari: an explanationURL with a newline: the table: no newOrder" \
+    "$(ari_proxy_count "$px" newOrder)" 2
 ari_proxy_garbage "$px"
 run mgr -renew
 expect_rc 0 "ari: garbage: the run exits 0"
 expect_err_match "^sslm-mgr: $zone:web: renewal information: .*/renewalInfo/$cid: .*malformed JSON" \
     "ari: garbage: a warning names the renewalInfo URL"
-same "ari: garbage: asked" "$(ari_proxy_count "$px" renewalInfo)" "$((g + 2))"
+same "ari: garbage: asked" "$(ari_proxy_count "$px" renewalInfo)" "$((g + 3))"
 same "ari: garbage: the table (not due): no newOrder" \
     "$(ari_proxy_count "$px" newOrder)" 2
 chk "ari: garbage: no next" test ! -L "$S/next"
