@@ -737,25 +737,6 @@ http(struct sslm_acme *a, const char *method, const char *url,
 	}
 }
 
-/* Parse the body as a JSON object; -1 (warned) if it is not one. */
-static int
-body_json(struct sslm_acme_resp *r, const char *url)
-{
-	json_error_t jerr;
-
-	if (r->body == NULL || r->len == 0) {
-		sslm_warnx("%s: HTTP %ld with an empty answer", url, r->status);
-		return -1;
-	}
-	r->json = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
-	if (r->json == NULL || !json_is_object(r->json)) {
-		sslm_warnx("%s: HTTP %ld: malformed JSON: %s", url, r->status,
-		    r->json == NULL ? jerr.text : "not an object");
-		return -1;
-	}
-	return 0;
-}
-
 /* A short printable copy of a server string for messages. */
 static void
 clean(char *buf, size_t len, const char *s)
@@ -766,6 +747,31 @@ clean(char *buf, size_t len, const char *s)
 		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
 		    s[i];
 	buf[i] = '\0';
+}
+
+/*
+ * Parse the body as a JSON object; -1 (warned) if it is not one.  The
+ * parser's message quotes the server's bytes: printable only.
+ */
+static int
+body_json(struct sslm_acme_resp *r, const char *url)
+{
+	json_error_t	jerr;
+	char		why[sizeof(jerr.text)];
+
+	if (r->body == NULL || r->len == 0) {
+		sslm_warnx("%s: HTTP %ld with an empty answer", url, r->status);
+		return -1;
+	}
+	r->json = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (r->json == NULL || !json_is_object(r->json)) {
+		clean(why, sizeof(why), r->json == NULL ? jerr.text :
+		    "not an object");
+		sslm_warnx("%s: HTTP %ld: malformed JSON: %s", url, r->status,
+		    why);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -236,6 +236,37 @@ time_member(const json_t *o, const char *key, time_t *t)
 	return sslm_rfc3339(json_string_value(json_object_get(o, key)), t);
 }
 
+/*
+ * The CA's explanationURL (member key of o), which goes into messages and
+ * logs: at most 2048 bytes of printable ASCII without spaces, as a URL
+ * is; a newline would forge a log line, an escape drive the terminal.
+ * 0 with *out a copy or NULL when absent; -1 warned ("name: key: ...").
+ */
+static int
+expl_url(const json_t *o, const char *key, const char *name, char **out)
+{
+	const char	*s;
+	size_t		 i;
+
+	*out = NULL;
+	if ((s = json_string_value(json_object_get(o, key))) == NULL)
+		return 0;
+	if (strlen(s) > 2048) {
+		sslm_warnx("%s: %s: longer than 2048 bytes", name, key);
+		return -1;
+	}
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f) {
+			sslm_warnx("%s: %s: not a URL (a control character, "
+			    "space or non-ASCII byte at offset %zu)", name, key,
+			    i);
+			return -1;
+		}
+	if ((*out = strdup(s)) == NULL)
+		return -1;
+	return 0;
+}
+
 int
 sslm_ari_state_read(const char *path, struct sslm_ari *a)
 {
@@ -270,8 +301,8 @@ sslm_ari_state_read(const char *path, struct sslm_ari *a)
 			    "renew_at", path);
 			goto out;
 		}
-		s = json_string_value(json_object_get(o, "explanation_url"));
-		if (s != NULL && (a->explanation_url = strdup(s)) == NULL)
+		if (expl_url(o, "explanation_url", path,
+		    &a->explanation_url) == -1)
 			goto out;
 	}
 	rc = 0;
@@ -317,7 +348,6 @@ sslm_ari_update(struct sslm_ari *a, const struct sslm_ari *old,
     const json_t *answer, const char *name, time_t now, time_t not_after)
 {
 	const json_t	*w, *ra;
-	const char	*s;
 	json_int_t	 retry = 0;
 
 	a->supported = json_is_true(json_object_get(answer, "supported"));
@@ -355,16 +385,9 @@ sslm_ari_update(struct sslm_ari *a, const struct sslm_ari *old,
 	}
 	if (a->end > not_after)
 		a->end = not_after;
-	s = json_string_value(json_object_get(answer, "explanation_url"));
-	if (s != NULL) {
-		if (strlen(s) > 2048) {
-			sslm_warnx("%s: explanation_url: longer than 2048 "
-			    "bytes", name);
-			return -1;
-		}
-		if ((a->explanation_url = strdup(s)) == NULL)
-			return -1;
-	}
+	if (expl_url(answer, "explanation_url", name,
+	    &a->explanation_url) == -1)
+		return -1;
 	/* The time picked once stays while the window does not move. */
 	if (old != NULL && old->supported && old->start == a->start &&
 	    old->end == a->end && old->renew_at >= a->start &&

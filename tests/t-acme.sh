@@ -560,6 +560,8 @@ class H(http.server.BaseHTTPRequestHandler):
         p = self.path
         if p == "/bad/dir":
             self.send(200, '{"newNonce": "x", ')
+        elif p == "/esc/dir":
+            self.send(200, '{"newNonce": \x1b[2J')
         elif p == "/500/dir":
             self.send(500, "oops", "text/plain")
         elif p == "/array/dir":
@@ -616,6 +618,15 @@ run sslm-acme-order -D "$S/bad/dir" --ca-file "$CA" ari "$w/c8.pem"
 expect_rc 3 "stub: malformed JSON directory: exit 3"
 expect_err_match "^sslm-acme-order: $S/bad/dir: HTTP 200: malformed JSON: " \
     "stub: says malformed JSON"
+run sslm-acme-order -D "$S/esc/dir" --ca-file "$CA" ari "$w/c8.pem"
+expect_rc 3 "stub: malformed JSON with an escape byte: exit 3"
+expect_err_match "^sslm-acme-order: $S/esc/dir: HTTP 200: malformed JSON: " \
+    "stub: malformed JSON with an escape byte: says so"
+if LC_ALL=C grep -q "$(printf '\033')" "$T_ERR"; then
+	notok "stub: the server's escape byte is not printed" "$(cat -v "$T_ERR")"
+else
+	ok "stub: the server's escape byte is not printed"
+fi
 run sslm-acme-order -D "$S/array/dir" --ca-file "$CA" ari "$w/c8.pem"
 expect_rc 3 "stub: a directory that is not an object: exit 3"
 run sslm-acme-order -w 4 -D "$S/500/dir" --ca-file "$CA" ari "$w/c8.pem"

@@ -340,3 +340,29 @@ run sslm-due -j -S st.json -A a9.json -a "@$NOW" c8.pem
 expect_err_match 'starts after the certificate expires' "window after expiry: refused"
 expect_jq '.source == "table"' "window after expiry: the table decides"
 chk "window after expiry: no state written" test ! -e st.json
+# the CA's explanationURL goes into the message and sslm-mgr's log: one
+# that is not a URL (a newline that would forge a log line, an escape
+# sequence, a space) makes the answer unusable, from -A or from a state
+ari a10.json "$WS" "$WE" 60 "$(printf 'https://ca.example/\n2026-01-01 00:00:00  rolled: forged')"
+run sslm-due -j -S st.json -A a10.json -a "@$NOW" c8.pem
+expect_err_match 'a10.json: explanation_url: not a URL' \
+    "explanationURL with a newline: refused"
+expect_jq '.source == "table" and (.message | contains("forged") | not)' \
+    "explanationURL with a newline: the table decides, the message is clean"
+chk "explanationURL with a newline: no state written" test ! -e st.json
+ari a11.json "$WS" "$WE" 60 "https://ca.example/$(printf '\033[2J')x"
+run sslm-due -S st.json -A a11.json -a "@$NOW" c8.pem
+expect_err_match 'a11.json: explanation_url: not a URL' \
+    "explanationURL with an escape sequence: refused"
+ari a12.json "$WS" "$WE" 60 "https://ca.example/a b"
+run sslm-due -S st.json -A a12.json -a "@$NOW" c8.pem
+expect_err_match 'a12.json: explanation_url: not a URL' \
+    "explanationURL with a space: refused"
+run sslm-due -j -S st.json -A a1.json -a "@$NOW" c8.pem
+expect_jq '.source == "ari"' "a good explanationURL: the window decides"
+jq '.explanation_url = "https://ca.example/\u001b[2J"' st.json >st.tmp &&
+    mv st.tmp st.json
+run sslm-due -j -S st.json -a "@$NOW" c8.pem
+expect_err_match 'st.json: explanation_url: not a URL' \
+    "a state whose explanationURL is not a URL: refused"
+expect_jq '.source == "table"' "a state whose explanationURL is not a URL: the table decides"

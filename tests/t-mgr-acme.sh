@@ -7,6 +7,7 @@
 # and a failed challenge that leaves next untouched.
 . "$SSLM_TOP/tests/lib.sh"
 . "$SSLM_TOP/tests/env/pebble.sh"
+. "$SSLM_TOP/tests/env/mgr-acme.sh"
 
 w=$SSLM_TMP
 TMPDIR=$w
@@ -14,17 +15,12 @@ export TMPDIR
 zone=acme.test
 
 cleanup() {
-	pebble_stop "$w/pebble" 2>/dev/null
+	mgr_bed_stop
 	pebble_stop "$w/pebble-eab" 2>/dev/null
-	pebble_web_stop "$w/web" 2>/dev/null
-	pebble_nsd_stop "$w/nsd" 2>/dev/null
 }
 trap cleanup EXIT
 
-if pebble_ca "$w/ca" && pebble_nsd_start "$w/nsd" "$zone" &&
-    pebble_web_start "$w/web" &&
-    pebble_start "$w/pebble" "$w/ca" "$(cat "$w/web/port")" \
-    "127.0.0.1:$(cat "$w/nsd/port")" &&
+if mgr_bed "$w" "$zone" &&
     pebble_start "$w/pebble-eab" "$w/ca" "$(cat "$w/web/port")" \
     "127.0.0.1:$(cat "$w/nsd/port")" PEBBLE_EAB=kid-1; then
 	ok "test bed: Pebble, NSD and nginx start"
@@ -33,58 +29,14 @@ else
 	    "$(tail -3 "$w"/*/*.log 2>/dev/null)"
 	exit 0
 fi
-pebble_root "$w/pebble" 0 "$w/root.pem"
 nsdport=$(cat "$w/nsd/port")
 url=$(cat "$w/pebble/url")
 eaburl=$(cat "$w/pebble-eab/url")
 eabkey=$(cat "$w/pebble-eab/eab-kid-1")
 
-# The DNS restart_cmd of the test: the acme-challenge files become the
-# zone's TXT records and NSD reloads; each call is counted.
-{
-	echo '#!/bin/sh'
-	echo "echo \"\$*\" >>'$w/dns-restarts'"
-	echo ". '$SSLM_TOP/tests/env/pebble.sh'"
-	echo "cat '$w/acme'/acme-challenge.* >'$w/nsd/txt' 2>/dev/null"
-	echo "_pebble_nsd_reload '$w/nsd'"
-} >"$w/dns-restart"
-chmod 755 "$w/dns-restart"
-mkdir -p "$w/acme" "$w/sites"
-ln -s "$w/web/www" "$w/sites/$zone"
-
 # site NAME: an sslm TOP for zone acme.test whose CAs are the Pebbles.
 site() {
-	t=$w/$1
-	rm -rf "$t"
-	mkdir -p "$t/conf.d/$zone"
-	SSL_MGR_TOPDIR=$t
-	export SSL_MGR_TOPDIR
-	cat >"$t/conf.d/ssl-mgr.conf" <<X
-[globals]
-    prod_cert_dir = './prod-certs'
-    logdir = './logs'
-    min_roll_mins = 0
-    dns_check_delay = 0
-    dns_xtra_ns = []
-
-[[groups]]
-    domain = '$zone'
-    services = 'ALL'
-    active = true
-
-[[dns_primary]]
-    domain = '$zone'
-    server = '127.0.0.1'
-    port = $nsdport
-
-[dns]
-    acme_dir = '$w/acme'
-    restart_cmd = '$w/dns-restart'
-
-[web]
-    server_dir = '$w/sites'
-X
-	cat >"$t/conf.d/ca-info.conf" <<X
+	mgr_site "$1" <<X
 [pebble-http]
     ca_type = 'acme'
     ca_validation = 'http-01'
@@ -119,54 +71,20 @@ X
 X
 }
 
-# service NAME CA CN SAN...: a service file.
-service() {
-	_n=$1 _ca=$2 _cn=$3
-	shift 3
-	_s=""
-	for _x in "$@"; do _s="$_s'$_x', "; done
-	cat >"$t/conf.d/$zone/$_n" <<X
-name = '$_n'
-group = '$zone'
-service = '$_n'
-signing_ca = '$_ca'
-
-[KeyOpts]
-    ktype = 'ec'
-    ec_algo = 'secp256r1'
-
-[X509]
-    CN = '$_cn'
-    O = 'Test'
-    C = 'NZ'
-    email = 'hostmaster@$zone'
-    sans = [$_s]
-X
-}
-
-# good DIR: a complete set that openssl verifies against Pebble's root.
-good() {
-	for _f in privkey.pem csr.pem cert.pem chain.pem fullchain.pem bundle.pem; do
-		[ -s "$1/$_f" ] || return 1
-	done
-	openssl verify -CAfile "$w/root.pem" -untrusted "$1/chain.pem" \
-	    "$1/cert.pem" >/dev/null 2>&1
-}
-
 # Names of the orders: every renew uses the nscheck port of the zone.
 SSLM_NSCHECK_OPTS="-p $nsdport -w 20"
 export SSLM_NSCHECK_OPTS
 
 # ---- http-01 and dns-01 (apex + wildcard) through renew and roll -----------------
 site main
-service web-http pebble-http "a.$zone" "b.$zone"
-service wild-dns pebble-dns "$zone" "*.$zone"
+mgr_service web-http pebble-http "a.$zone" "b.$zone"
+mgr_service wild-dns pebble-dns "$zone" "*.$zone"
 : >"$w/dns-restarts"
 run sslm-mgr -renew
 expect_rc 0 "renew: exit 0"
 for s in web-http wild-dns; do
 	chk "renew: $s has a next from Pebble that openssl verifies" \
-	    good "$t/certs/$zone/$s/next"
+	    mgr_good "$t/certs/$zone/$s/next"
 done
 openssl x509 -in "$t/certs/$zone/wild-dns/next/cert.pem" -noout \
     -ext subjectAltName >"$w/sans" 2>&1
@@ -184,7 +102,7 @@ acct=$(jq -r .url "$t/certs/$zone/web-http/acme/account.json")
 run sslm-mgr -roll
 expect_rc 0 "roll: exit 0"
 for s in web-http wild-dns; do
-	chk "roll: $s curr verifies" good "$t/certs/$zone/$s/curr"
+	chk "roll: $s curr verifies" mgr_good "$t/certs/$zone/$s/curr"
 	chk "roll: $s production copy" cmp "$t/certs/$zone/$s/curr/fullchain.pem" \
 	    "$t/prod-certs/$zone/$s/curr/fullchain.pem"
 done
@@ -192,7 +110,7 @@ run sslm-mgr -renew -f "$zone:web-http"
 expect_rc 0 "second renew: exit 0"
 chk "second renew: the same account" test \
     "$(jq -r .url "$t/certs/$zone/web-http/acme/account.json")" = "$acct"
-chk "second renew: a new next" good "$t/certs/$zone/web-http/next"
+chk "second renew: a new next" mgr_good "$t/certs/$zone/web-http/next"
 before=$(readlink "$t/certs/$zone/wild-dns/curr")
 run sslm-mgr -renew
 expect_rc 0 "renew, nothing due: exit 0"
@@ -229,7 +147,7 @@ chk "debug mode: next untouched" test "$(readlink "$t/certs/$zone/web-http/next"
 
 # ---- External Account Binding from the configuration ----------------------------------
 site eab
-service with-eab pebble-eab "e.$zone"
+mgr_service with-eab pebble-eab "e.$zone"
 run sslm-mgr -renew
 expect_rc 0 "EAB: exit 0 with the key from ca-info.conf"
 chk "EAB: a certificate" test -s "$t/certs/$zone/with-eab/next/cert.pem"
@@ -239,7 +157,7 @@ else
 	ok "EAB: the HMAC key appears in no output or log"
 fi
 site noeab
-service no-eab pebble-eab-missing "f.$zone"
+mgr_service no-eab pebble-eab-missing "f.$zone"
 run sslm-mgr -renew
 expect_rc 3 "EAB missing: exit 3"
 expect_err_match 'no-eab: ACME account: .*externalAccountRequired' \
@@ -250,10 +168,10 @@ chk "EAB missing: no next" test ! -e "$t/certs/$zone/no-eab/next"
 site ten
 i=1
 while [ "$i" -le 10 ]; do
-	service "d$i" pebble-dns "d$i.$zone"
+	mgr_service "d$i" pebble-dns "d$i.$zone"
 	i=$((i + 1))
 done
-service d11 pebble-down "d11.$zone"
+mgr_service d11 pebble-down "d11.$zone"
 : >"$w/dns-restarts"
 run sslm-mgr -renew
 expect_rc 3 "ten: exit 3 (one failed)"
@@ -261,7 +179,7 @@ expect_err_match "failed: $zone:d11\$" "ten: only d11 in the summary"
 n=0
 i=1
 while [ "$i" -le 10 ]; do
-	if good "$t/certs/$zone/d$i/next"; then n=$((n + 1)); fi
+	if mgr_good "$t/certs/$zone/d$i/next"; then n=$((n + 1)); fi
 	i=$((i + 1))
 done
 chk "ten: all ten issued ($n)" test "$n" -eq 10
@@ -272,7 +190,7 @@ chk "ten: d11 has no next" test ! -e "$t/certs/$zone/d11/next"
 
 # ---- a challenge that fails leaves next untouched -----------------------------------------
 site bad
-service good-one pebble-http "g.$zone"
+mgr_service good-one pebble-http "g.$zone"
 sslm-mgr -renew >/dev/null 2>&1
 before=$(readlink "$t/certs/$zone/good-one/next")
 # The web root no longer answers for the zone: validation fails.
