@@ -125,7 +125,7 @@ cp "$t/conf.d/ssl-mgr.conf" "$w/ssl-mgr.conf.keep"
 printf '\n[renew_info]\n    target_%s = %s\n' "$life" $((life + 1)) >>"$t/conf.d/ssl-mgr.conf"
 run sslm-mgr -renew "$zone:wild-dns"
 expect_rc 0 "renew, due by the table: exit 0"
-chk "renew, due by the table: a new next that verifies" good "$t/certs/$zone/wild-dns/next"
+chk "renew, due by the table: a new next that verifies" mgr_good "$t/certs/$zone/wild-dns/next"
 chk "renew, due by the table: curr unchanged" test \
     "$(readlink "$t/certs/$zone/wild-dns/curr")" = "$before"
 cp "$w/ssl-mgr.conf.keep" "$t/conf.d/ssl-mgr.conf"
