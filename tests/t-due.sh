@@ -73,6 +73,21 @@ for tb in - empty.json partial.json two.json caself.json; do
 	fi
 done
 
+# a table given in any order is sorted by lifetime
+printf '[{"lifetime": 45, "target": 20, "rand_adj": 3},
+ {"lifetime": 10, "target": 2, "rand_adj": 1}]\n' >two-rev.json
+: >rev.txt
+: >fwd.txt
+for l in 5 10 20 45 60; do
+	sslm-due -j -c two-rev.json -l "$l" | jq -c . >>rev.txt
+	sslm-due -j -c two.json -l "$l" | jq -c . >>fwd.txt
+done
+if [ -s rev.txt ] && cmp -s rev.txt fwd.txt; then
+	ok "a table out of order gives the same values as sorted"
+else
+	notok "a table out of order" "$(paste rev.txt fwd.txt | head -3)"
+fi
+
 # The sample values of spec 5.4 (built-in table), to the digits given.
 while read -r l t r; do
 	sslm-due -j -l "$l" >s.json
@@ -125,8 +140,10 @@ while [ "$i" -le "$ncert" ]; do
 	at=$(jq -r .renew_at o.json)
 	# one second before the oracle's time: not due; at it and after
 	# expiry: due; at issue: due only when the lead covers the lifetime
+	$ORACLE decide - "$((at - 1)),$at,$((at + 1)),$T0,$((T0 + 400000000))" \
+	    "c$i.pem" >o5.json
 	for when in $((at - 1)) "$at" $((at + 1)) "$T0" $((T0 + 400000000)); do
-		$ORACLE decide - "$when" "c$i.pem" >o.json
+		jq -c --argjson w "$when" 'select(.now == $w)' o5.json >o.json
 		want=$(jq -r 'if .due then 0 else 1 end' o.json)
 		rc=0
 		sslm-due -j -a "@$when" "c$i.pem" >d.json 2>d.err || rc=$?
@@ -205,6 +222,31 @@ if paste jit.txt ojit.txt | awk '($1 - $2) ^ 2 > 1e-18 { exit 1 }'; then
 	ok "jitter of 40 certificates agrees with the oracle"
 else
 	notok "jitter differs from the oracle" "$(paste jit.txt ojit.txt | head)"
+fi
+
+# a jitter larger than the target never moves the renewal past expiry:
+# lifetime 120 with one point 10 -> 1 +/- 5 gives target 12 +/- 60
+printf '[{"lifetime": 10, "target": 1, "rand_adj": 5}]\n' >wide.json
+nneg=0
+nwrong=""
+i=0
+# shellcheck disable=SC2046
+$ORACLE decide wide.json "$T0" $(while [ $i -lt 40 ]; do i=$((i + 1)); echo "j$i.pem"; done) >o40.json
+i=0
+while [ "$i" -lt 40 ]; do
+	i=$((i + 1))
+	jq -c --arg f "j$i.pem" 'select(.file == $f)' o40.json >o.json
+	jq -e '.target + .jitter < 0' o.json >/dev/null || continue
+	nneg=$((nneg + 1))
+	sslm-due -j -c wide.json -a "@$T0" "j$i.pem" >d.json
+	[ "$(jq -r '.renew_at' d.json)" = "$(jq -r .not_after d.json)" ] &&
+	    [ "$(jq -r .renew_at o.json)" = "$(jq -r '.not_after | fromdateiso8601' d.json)" ] ||
+	    nwrong="$nwrong j$i"
+done
+if [ "$nneg" -gt 0 ] && [ -z "$nwrong" ]; then
+	ok "jitter below -target: renewed at expiry, not after ($nneg certificates)"
+else
+	notok "jitter below -target" "negative leads: $nneg, wrong:$nwrong"
 fi
 
 # ---- bad input: one line, exit 3 (2 for usage) --------------------------------
@@ -298,6 +340,22 @@ else
 fi
 same "ARI: no Retry-After -> ask again in 6 hours" \
     "$(jq -r '.next_check | fromdateiso8601' st.json)" $((NOW + 21600))
+# a state about another certificate does not decide
+run sslm-due -j -S st.json -a "@$NOW" c7.pem
+expect_jq '.source == "table"' "ARI: a state about another certificate is ignored"
+# the pick is random: fresh states for one window pick different times
+: >picks
+for n in 1 2 3 4 5 6; do
+	rm -f stp.json
+	sslm-due -q -S stp.json -A a1.json -a "@$NOW" c8.pem
+	jq -r .renew_at stp.json >>picks
+done
+np=$(sort -u picks | grep -c .)
+if [ "$np" -ge 4 ]; then
+	ok "ARI: six fresh picks in one window give $np different times"
+else
+	notok "ARI: picks are not random" "$(sort picks | uniq -c)"
+fi
 # a window in the past: due now
 ari a3.json $((T0 + 86400)) $((T0 + 2 * 86400)) 5
 run sslm-due -j -S st.json -A a3.json -a "@$NOW" c8.pem
