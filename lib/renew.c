@@ -169,7 +169,7 @@ sslm_renew_decide(const struct sslm_renew_point *p, size_t np, X509 *x,
 	if (lead < 0)
 		lead = 0;
 	r->renew_at = r->not_after - (time_t)llround(lead * 86400);
-	r->due = now >= r->renew_at;
+	r->due = now >= r->renew_at - SSLM_RENEW_SLACK;
 	return 0;
 }
 

@@ -279,6 +279,12 @@ struct sslm_renew_point {
 #define SSLM_RENEW_TARGET	1
 #define SSLM_RENEW_RAND_ADJ	2
 #define SSLM_RENEW_MAXPOINTS	64
+/*
+ * A certificate is due from an hour before its renewal time: a run at the
+ * same time of day as the one that made it (cron) then does not miss the
+ * time by the seconds the first run took, and renew a week late.
+ */
+#define SSLM_RENEW_SLACK	3600
 
 /* ssl-mgr's built-in table (spec 3.2.2), sorted by lifetime. */
 extern const struct sslm_renew_point sslm_renew_builtin[];
@@ -316,7 +322,7 @@ struct sslm_renew {
 	double	 rand_adj;	/* R(lifetime) */
 	double	 jitter;	/* J: (2 unit - 1) R rounded to 0.1; 0 if R = 0 */
 	time_t	 renew_at;	/* notAfter - max(0, T + J) days, to the second */
-	int	 due;		/* now >= renew_at */
+	int	 due;		/* now >= renew_at - SSLM_RENEW_SLACK */
 };
 /* Decide for certificate x at now with table p.  0, or -1 (warned). */
 int	 sslm_renew_decide(const struct sslm_renew_point *p, size_t np,

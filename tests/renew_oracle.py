@@ -101,7 +101,8 @@ def decide(pts, now, path):
     J = round_tenth((2 * u - 1) * R) if R > 0 else 0.0
     lead = max(0.0, T + J)
     renew_at = na - math.floor(lead * 86400 + 0.5)
-    return {"file": path, "due": now >= renew_at, "renew_at": renew_at,
+    # sslm-due(1): due from an hour before the renewal time
+    return {"file": path, "due": now >= renew_at - 3600, "renew_at": renew_at,
             "target": T, "rand_adj": R, "jitter": J, "lifetime": L}
 
 

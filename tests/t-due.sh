@@ -144,9 +144,10 @@ nbad=""
 : >oall.jsonl
 while [ "$i" -le "$ncert" ]; do
 	at=$($ORACLE decide - "$T0" "c$i.pem" | jq -r .renew_at)
-	# one second before the oracle's time: not due; at it and after
-	# expiry: due; at issue: due only when the lead covers the lifetime
-	set -- $((at - 1)) "$at" $((at + 1)) "$T0" $((T0 + 400000000))
+	# due from an hour before the oracle's time: a second before that
+	# not due; at it, at the time and after expiry due; at issue due
+	# only when the lead covers the lifetime
+	set -- $((at - 3601)) $((at - 3600)) "$at" "$T0" $((T0 + 400000000))
 	$ORACLE decide - "$(echo "$@" | tr ' ' ,)" "c$i.pem" >>oall.jsonl
 	for when in "$@"; do
 		rc=0
@@ -186,6 +187,10 @@ run sslm-due -a "@$at" c7.pem
 expect_rc 0 "45-day cert at its renew time: due (exit 0)"
 same "due: the message says renew now" "$(cat "$T_OUT")" \
     "Current cert expires: 2027-02-15 00:00:00 UTC (  10d 00:00:00) Renew now"
+run sslm-due -q -a "@$((at - 3600))" c7.pem
+expect_rc 0 "45-day cert an hour before its renew time: due (a weekly cron at the minute it was made)"
+run sslm-due -q -a "@$((at - 3601))" c7.pem
+expect_rc 1 "45-day cert an hour and a second before: not due"
 run sslm-due -q -a "@$((T0 + 86400 * 50))" c7.pem
 expect_rc 0 "expired cert: due"
 same "-q prints nothing" "$(wc -c <"$T_OUT")" 0
