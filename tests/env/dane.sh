@@ -8,6 +8,11 @@
 #                        the zone at every signing
 #   dane_include FILE    the zone $INCLUDEs FILE from the next signing on,
 #                        whenever FILE exists (a [dns] tlsa_dirs copy)
+#   dane_sign_window INCEPTION EXPIRATION
+#                        every later signing gives its signatures this
+#                        validity (ldns-signzone -i/-e, YYYYMMDDhhmmss
+#                        UTC) instead of ldns-signzone's default (now to
+#                        4 weeks on, by the signer's clock)
 #   dane_sign_reload     bump the serial, write the zone, flatten it
 #                        (nsd-checkzone -p: ldns cannot read $INCLUDE),
 #                        sign it (ldns-signzone), reload NSD and poll
@@ -77,7 +82,14 @@ dane_include() {
 	printf '%s\n' "$1" >"$DNS_DIR/include"
 }
 
+dane_sign_window() {
+	printf '%s %s\n' "$1" "$2" >"$DNS_DIR/sign.window"
+}
+
 dane_sign_reload() {
+	# shellcheck disable=SC2046
+	set -- $(awk '{ print "-i", $1, "-e", $2 }' "$DNS_DIR/sign.window" \
+	    2>/dev/null)
 	_ds=$(($(cat "$DNS_DIR/serial") + 1))
 	echo "$_ds" >"$DNS_DIR/serial"
 	_inc=$(cat "$DNS_DIR/include" 2>/dev/null)
@@ -90,7 +102,7 @@ dane_sign_reload() {
 	_dk=$DNS_DIR/keys
 	if ! nsd-checkzone -p "$DNS_ZONE" "$_dz" >"$DNS_DIR/flat.zone" \
 	    2>"$DNS_DIR/sign.err" ||
-	    ! ldns-signzone -f "$DNS_DIR/signed.zone" "$DNS_DIR/flat.zone" \
+	    ! ldns-signzone "$@" -f "$DNS_DIR/signed.zone" "$DNS_DIR/flat.zone" \
 	    "$_dk/$(cat "$_dk/zsk.name")" "$_dk/$(cat "$_dk/ksk.name")" \
 	    2>>"$DNS_DIR/sign.err"; then
 		echo "dane: signing failed: $(head -3 "$DNS_DIR/sign.err")" >&2
