@@ -13,18 +13,7 @@
 . "$SSLM_TOP/tests/env/dane.sh"
 . "$SSLM_TOP/tests/env/dane-mgr.sh"
 
-w=$SSLM_TMP
-TMPDIR=$w
-export TMPDIR
-zone=example.test
-t_start=$(date +%s)
-
-cleanup() {
-	dane_tls_stop "$w/tls"
-	dane_stop
-	dns_stop
-}
-trap cleanup EXIT
+dane_test_init
 
 # elapsed: seconds since the start of the test.
 elapsed() {

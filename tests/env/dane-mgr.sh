@@ -2,13 +2,17 @@
 # example.test, and oracles that ask the servers, not sslm (sourced after
 # tests/lib.sh, tests/env/dns.sh and tests/env/dane.sh; POSIX sh).
 #
+#   dane_test_init       the scratch of a DANE test: w and TMPDIR (exported)
+#                        are SSLM_TMP, zone is example.test, t_start the
+#                        time now; dane_cleanup runs at exit
+#   dane_cleanup         stop the TLS server, unbound and the DNS servers
 #   dane_zone_up DIR [INCEPTION EXPIRATION]
 #                        dns_start DIR, dane_keys, the zone with
 #                        mail.example.test and the $INCLUDE of
 #                        DNS_DIR/tlsa/tlsa.example.test, signed (with
 #                        that validity window when given, see
 #                        dane_sign_window), served by both servers
-#   dane_mail_store NAME TTL LOG
+#   dane_mail_store NAME TTL LOG [detach]
 #                        ca_self_tree NAME (sets t and SSL_MGR_TOPDIR)
 #                        with one group, example.test, and one service,
 #                        mail: EC P-256 signed by my-int, TLSA 3 1 1 with
@@ -18,8 +22,9 @@
 #                        restart_cmd SSLM_TMP/dns-restart (re-sign and
 #                        reload); [smtp] restart_cmd SSLM_TMP/smtp-restart
 #                        (the TLS server in SSLM_TMP/tls on DANE_PORT with
-#                        production's curr); both log their arguments to
-#                        LOG
+#                        production's curr; detach: see
+#                        dane_tls_restart_cmd); both log their arguments
+#                        to LOG
 #   dane_tlsa_at ADDR NAME
 #                        the TLSA 3 1 1 data ADDR serves for
 #                        _DANE_PORT._tcp.NAME.example.test, lower case,
@@ -43,6 +48,22 @@ DANE_VERIFY_ON=0
 DANE_N=0
 DANE_NFAIL=0
 
+# shellcheck disable=SC2034 # zone and t_start are the test's
+dane_test_init() {
+	w=$SSLM_TMP
+	TMPDIR=$w
+	export TMPDIR
+	zone=$DNS_ZONE
+	t_start=$(date +%s)
+	trap dane_cleanup EXIT
+}
+
+dane_cleanup() {
+	dane_tls_stop "$SSLM_TMP/tls"
+	dane_stop
+	dns_stop
+}
+
 dane_zone_up() {
 	printf 'mail IN A 127.0.0.1\n' >"$1.static"
 	dns_start "$1" && dane_keys || return 1
@@ -57,7 +78,8 @@ dane_mail_store() {
 	_dp=$t/prod-certs/$DNS_ZONE/mail
 	dane_dns_restart_cmd "$SSLM_TMP/dns-restart" "$3"
 	dane_tls_restart_cmd "$SSLM_TMP/smtp-restart" "$SSLM_TMP/tls" \
-	    "$DANE_PORT" "$_dp/curr/cert.pem" "$_dp/curr/privkey.pem" "$3"
+	    "$DANE_PORT" "$_dp/curr/cert.pem" "$_dp/curr/privkey.pem" "$3" \
+	    "${4:-}"
 	rm -r "$t/conf.d/example.com"
 	mkdir "$t/conf.d/$DNS_ZONE"
 	# Two owner names: mail.example.test (the SAN) and mx1.example.test

@@ -34,11 +34,16 @@
 #                        CERT and KEY (stopping the one DIR had), polls
 #                        until the server presents CERT; the server
 #                        inherits the caller's descriptors
-#   dane_tls_restart_cmd FILE DIR PORT CERT KEY LOG
+#   dane_tls_restart_cmd FILE DIR PORT CERT KEY LOG [detach]
 #                        write FILE, a server restart_cmd for sslm-mgr
 #                        that logs its arguments to LOG and runs
 #                        dane_tls_start with DIR PORT CERT KEY (nothing
-#                        while CERT does not exist yet)
+#                        while CERT does not exist yet); with detach the
+#                        server starts as a service manager would start
+#                        it: in real time (without libfaketime) and with
+#                        none of the run's descriptors above 2 (the
+#                        faketime command waits for every process that
+#                        holds its pipe)
 #   dane_tls_stop DIR
 #   dane_free_port       a TCP port free on 127.0.0.1
 #   dane_spki CERT       the TLSA 3 1 1 data of CERT (openssl)
@@ -121,6 +126,8 @@ dane_dns_restart_cmd() {
 	cat >"$1" <<EOF
 #!/bin/sh
 # [dns] restart_cmd for the DANE test: re-sign and reload example.test.
+# nsd-control and nsd-checkzone are in sbin, which cron's PATH may lack.
+PATH=\$PATH:/usr/sbin:/sbin
 DNS_DIR='$DNS_DIR'
 DNS_PORT='$DNS_PORT'
 . '$SSLM_TOP/tests/env/dns.sh'
@@ -257,8 +264,12 @@ DNS_DIR='$DNS_DIR'
 echo "\$*" >>'$6'
 # No production certificate yet (the first renew): nothing to serve.
 [ -s '$4' ] || exit 0
-dane_tls_start '$2' '$3' '$4' '$5'
 EOF
+	[ "${7:-}" != detach ] || cat >>"$1" <<'EOF'
+unset LD_PRELOAD FAKETIME FAKETIME_SHARED
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+EOF
+	echo "dane_tls_start '$2' '$3' '$4' '$5'" >>"$1"
 	chmod 755 "$1"
 }
 
