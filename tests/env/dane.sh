@@ -8,6 +8,11 @@
 #                        the zone at every signing
 #   dane_include FILE    the zone $INCLUDEs FILE from the next signing on,
 #                        whenever FILE exists (a [dns] tlsa_dirs copy)
+#   dane_sign_window INCEPTION EXPIRATION
+#                        every later signing gives its signatures this
+#                        validity (ldns-signzone -i/-e, YYYYMMDDhhmmss
+#                        UTC) instead of ldns-signzone's default (now to
+#                        4 weeks on, by the signer's clock)
 #   dane_sign_reload     bump the serial, write the zone, flatten it
 #                        (nsd-checkzone -p: ldns cannot read $INCLUDE),
 #                        sign it (ldns-signzone), reload NSD and poll
@@ -29,11 +34,16 @@
 #                        CERT and KEY (stopping the one DIR had), polls
 #                        until the server presents CERT; the server
 #                        inherits the caller's descriptors
-#   dane_tls_restart_cmd FILE DIR PORT CERT KEY LOG
+#   dane_tls_restart_cmd FILE DIR PORT CERT KEY LOG [detach]
 #                        write FILE, a server restart_cmd for sslm-mgr
 #                        that logs its arguments to LOG and runs
 #                        dane_tls_start with DIR PORT CERT KEY (nothing
-#                        while CERT does not exist yet)
+#                        while CERT does not exist yet); with detach the
+#                        server starts as a service manager would start
+#                        it: in real time (without libfaketime) and with
+#                        none of the run's descriptors above 2 (the
+#                        faketime command waits for every process that
+#                        holds its pipe)
 #   dane_tls_stop DIR
 #   dane_free_port       a TCP port free on 127.0.0.1
 #   dane_spki CERT       the TLSA 3 1 1 data of CERT (openssl)
@@ -77,7 +87,14 @@ dane_include() {
 	printf '%s\n' "$1" >"$DNS_DIR/include"
 }
 
+dane_sign_window() {
+	printf '%s %s\n' "$1" "$2" >"$DNS_DIR/sign.window"
+}
+
 dane_sign_reload() {
+	# shellcheck disable=SC2046
+	set -- $(awk '{ print "-i", $1, "-e", $2 }' "$DNS_DIR/sign.window" \
+	    2>/dev/null)
 	_ds=$(($(cat "$DNS_DIR/serial") + 1))
 	echo "$_ds" >"$DNS_DIR/serial"
 	_inc=$(cat "$DNS_DIR/include" 2>/dev/null)
@@ -90,7 +107,7 @@ dane_sign_reload() {
 	_dk=$DNS_DIR/keys
 	if ! nsd-checkzone -p "$DNS_ZONE" "$_dz" >"$DNS_DIR/flat.zone" \
 	    2>"$DNS_DIR/sign.err" ||
-	    ! ldns-signzone -f "$DNS_DIR/signed.zone" "$DNS_DIR/flat.zone" \
+	    ! ldns-signzone "$@" -f "$DNS_DIR/signed.zone" "$DNS_DIR/flat.zone" \
 	    "$_dk/$(cat "$_dk/zsk.name")" "$_dk/$(cat "$_dk/ksk.name")" \
 	    2>>"$DNS_DIR/sign.err"; then
 		echo "dane: signing failed: $(head -3 "$DNS_DIR/sign.err")" >&2
@@ -109,6 +126,8 @@ dane_dns_restart_cmd() {
 	cat >"$1" <<EOF
 #!/bin/sh
 # [dns] restart_cmd for the DANE test: re-sign and reload example.test.
+# nsd-control and nsd-checkzone are in sbin, which cron's PATH may lack.
+PATH=\$PATH:/usr/sbin:/sbin
 DNS_DIR='$DNS_DIR'
 DNS_PORT='$DNS_PORT'
 . '$SSLM_TOP/tests/env/dns.sh'
@@ -245,8 +264,12 @@ DNS_DIR='$DNS_DIR'
 echo "\$*" >>'$6'
 # No production certificate yet (the first renew): nothing to serve.
 [ -s '$4' ] || exit 0
-dane_tls_start '$2' '$3' '$4' '$5'
 EOF
+	[ "${7:-}" != detach ] || cat >>"$1" <<'EOF'
+unset LD_PRELOAD FAKETIME FAKETIME_SHARED
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+EOF
+	echo "dane_tls_start '$2' '$3' '$4' '$5'" >>"$1"
 	chmod 755 "$1"
 }
 
