@@ -443,3 +443,17 @@ publish
 run sslm-mgr -roll "$zone:mail"
 chk "DANE: served again: the 2 x TTL clock starts again, roll refused" \
     links "$M" curr "$d1"
+edit "$t/conf.d/ssl-mgr.conf" "^\\[\\[dns_primary\\]\\].*?(?=^#)" ""
+echo "$d2 1000000000" >"$seen"
+run sslm-mgr -roll "$zone:mail"
+expect_rc 0 "DANE: no [[dns_primary]]: exit 0"
+chk "DANE: no [[dns_primary]]: roll refused" links "$M" curr "$d1"
+chk "DANE: no [[dns_primary]]: says so" \
+    grep -q "roll refused: no \[\[dns_primary\]\] for $zone" "$T_OUT"
+chk "DANE: no [[dns_primary]]: no other complaint" test ! -s "$T_ERR"
+chk "DANE: no [[dns_primary]]: the first-seen time is kept" \
+    test "$(cat "$seen")" = "$d2 1000000000"
+cp "$w/dane.conf" "$t/conf.d/ssl-mgr.conf"
+run sslm-mgr -roll "$zone:mail"
+chk "DANE: the same next with the dns_primary back: rolled" \
+    links "$M" curr "$d2"
