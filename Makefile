@@ -1,5 +1,6 @@
 # sslm: one GNU Makefile.  `make` builds every program into ./bin.
-# Targets: all check check-asan lint demo bench install uninstall clean
+# Targets: all check check-asan lint mutate demo bench install uninstall
+# clean
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -40,8 +41,8 @@ SHFILES	 = $(wildcard pipelines/sslm-* tests/*.sh tests/env/*.sh tests/run \
 # Keep the objects: they are intermediate files of the pattern rules.
 .SECONDARY:
 
-.PHONY: all pkgcheck check check-asan lint demo bench install uninstall \
-	clean deps
+.PHONY: all pkgcheck check check-asan lint mutate demo bench install \
+	uninstall clean deps
 
 all: pkgcheck $(PROGS)
 
@@ -97,6 +98,13 @@ lint: deps
 	shellcheck -s sh $(SHFILES) || rc=1; \
 	for m in $(MANS); do mandoc -Tlint -W warning "$$m" || rc=1; done; \
 	[ $$rc -eq 0 ] && echo "lint: clean"; exit $$rc
+
+# Mutation run (not part of check): each mutation of tests/mutations in a
+# scratch copy, against the tests it names.  MUTATE="-j 2 roll" passes
+# options and an id pattern to tests/mutate.
+MUTATE	?=
+mutate: deps
+	@python3 tests/mutate $(MUTATE)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -24,7 +24,9 @@
 #                        --serial_bump example.test and runs
 #                        dane_sign_reload
 #   dane_unbound_start DIR
-#                        unbound on DANE_RESOLVER port 53 (root only),
+#                        unbound on DANE_RESOLVER port 53 (root only;
+#                        127.0.10.3, or a free 127.0.11.x when another
+#                        test run holds port 53 there),
 #                        validating example.test with the DS of
 #                        dane_keys, stub to both authoritative servers;
 #                        polls until it answers with AD set
@@ -55,6 +57,31 @@
 # Return status: 0 ok, 1 failure (with a reason on stderr).
 
 DANE_RESOLVER=127.0.10.3
+
+# _dane_free_resolver: 127.0.10.3 or a 127.0.11.x whose port 53 is free
+# for UDP and TCP.
+_dane_free_resolver() {
+	python3 -c 'import random, socket
+cand = ["127.0.10.3"] + random.sample(["127.0.11.%d" % i
+                                       for i in range(1, 255)], 254)
+for a in cand:
+    socks = []
+    try:
+        for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            s = socket.socket(socket.AF_INET, t)
+            socks.append(s)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((a, 53))
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    print(a)
+    break
+else:
+    raise SystemExit(1)'
+}
 
 dane_free_port() {
 	python3 -c 'import socket
@@ -150,6 +177,10 @@ _dane_ad() {
 dane_unbound_start() {
 	DANE_UDIR=$1
 	mkdir -p "$DANE_UDIR" || return 1
+	DANE_RESOLVER=$(_dane_free_resolver) || {
+		echo "dane: port 53 is taken on 127.0.10.3 and 127.0.11.0/24" >&2
+		return 1
+	}
 	cp "$DNS_DIR/ds" "$DANE_UDIR/ta.ds" || return 1
 	cat >"$DANE_UDIR/unbound.conf" <<EOF
 server:
