@@ -169,7 +169,9 @@ edit "$t/conf.d/ssl-mgr.conf" 'target_300 = 400' 'target_300 = 299.97' \
 curr=$(readlink "$S/curr")
 nb=$(epoch "$S/curr/cert.pem" startdate)
 off=$((($(epoch "$S/curr/cert.pem" enddate) - nb) / 10000))
-due=$((nb + off + 2))	# curr is due from nb + off + 1 at the latest
+# curr's renewal time is nb + off (+ 1 at the latest); sslm-due(1) says
+# due from an hour before it
+due=$((nb + off - 3600 + 2))
 _pebble_poll 50 now_past $((nb + 3))
 n=$(orders)
 run mgr_at "$due" -renew
@@ -194,7 +196,7 @@ chk "pending next: says the next waits for its roll" \
 same "pending next: no order in Pebble's log" "$(orders)" "$n"
 same "pending next: the same next" "$(readlink "$S/next")" "$nx"
 # Once the next is due itself, it is replaced.
-due2=$(($(epoch "$S/next/cert.pem" startdate) + off + 2))
+due2=$(($(epoch "$S/next/cert.pem" startdate) + off - 3600 + 2))
 run mgr_at "$due2" -renew
 expect_rc 0 "next due itself: exit 0"
 same "next due itself: one order in Pebble's log" "$(orders)" "$((n + 1))"
