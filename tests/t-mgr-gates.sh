@@ -146,6 +146,10 @@ run sslm-mgr -renew -f example.com:web-ec
 expect_rc 0 "renew web-ec: exit 0"
 chk "web-ec changed: post copy, imap (depends cert), web (any web-ec); no smtp, other or DNS" \
     test "$(made)" = "$(lines "post $me" imap web)"
+run sslm-mgr -roll example.com:web-ec
+expect_rc 0 "roll web-ec: exit 0"
+chk "web-ec rolled: the same classes reload (a roll is a change, not a resync)" \
+    test "$(made)" = "$(lines "post $me" imap web)"
 
 run sslm-mgr -renew -f example.com:mail-ec
 expect_rc 0 "renew mail-ec: exit 0"
