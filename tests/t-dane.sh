@@ -1,4 +1,7 @@
 #!/bin/sh
+# The sourced tests/env files set t_start, w, zone and DNS_PORT and read
+# DANE_TLS_ON; shellcheck cannot follow sources under "$SSLM_TOP".
+# shellcheck disable=SC2154,SC2153,SC2034
 # DANE end to end through the real sslm-mgr (issue 6): a signed zone on an
 # NSD primary and a Knot secondary (tests/env/dns.sh), re-signed by the
 # [dns] restart_cmd; unbound validating it with the zone's DS; a TLS

@@ -1,4 +1,7 @@
 #!/bin/sh
+# Variables come from the sourced tests/lib.sh and tests/env files, which
+# the linter cannot follow under "$SSLM_TOP".
+# shellcheck disable=SC2154
 # When sslm-mgr renews an ACME certificate, driven as cron drives it: a
 # plain -renew (no -f), then -roll, in an empty environment, against a
 # real Pebble on loopback.  Pebble 2.4.0 has no renewalInfo, so the

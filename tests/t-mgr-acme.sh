@@ -1,4 +1,7 @@
 #!/bin/sh
+# Variables come from the sourced tests/lib.sh and tests/env files, which
+# the linter cannot follow under "$SSLM_TOP".
+# shellcheck disable=SC2154
 # sslm-mgr with ACME signers, against a real Pebble on loopback with an
 # authoritative NSD for dns-01 and nginx for http-01: renew and roll of an
 # http-01 service and a dns-01 service (apex + wildcard), account reuse,

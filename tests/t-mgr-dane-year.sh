@@ -1,4 +1,7 @@
 #!/bin/sh
+# Variables come from the sourced tests/lib.sh and tests/env files, which
+# the linter cannot follow under "$SSLM_TOP".
+# shellcheck disable=SC2154,SC2153,SC2034
 # A year of weekly cron for a DANE service (issue 9), under a simulated
 # clock: only sslm-mgr is driven, as cron starts it (env -i, faketime):
 # -renew every Tuesday at 14:30, -roll at 16:30 and, while a next still
