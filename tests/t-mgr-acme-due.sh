@@ -49,11 +49,11 @@ mgr_at() {
 	_at=$1
 	shift
 	if [ -n "$_at" ]; then
-		set -- faketime -f "@$_at" sslm-mgr "$@"
+		set -- faketime -f "@$_at" "$SSLM_BIN/sslm-mgr" "$@"
 	else
-		set -- sslm-mgr "$@"
+		set -- "$SSLM_BIN/sslm-mgr" "$@"
 	fi
-	env -i PATH="$SSLM_BIN:/usr/bin:/bin" HOME="$w/home" \
+	env -i PATH=/usr/bin:/bin HOME="$w/home" \
 	    SSL_MGR_TOPDIR="$t" FAKETIME_FMT=%s "$@"
 }
 mgr() {

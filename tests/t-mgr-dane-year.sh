@@ -104,7 +104,15 @@ mkdir -p "$w/home"
 cron() {
 	_cw=$1
 	shift
-	env -i PATH="$SSLM_BIN:/usr/bin:/bin" HOME="$w/home" \
+	# sslm-mgr by its installed path, on cron's own PATH; it finds the
+	# other programs beside itself (make-ca needs them on PATH).
+	_cp=$SSLM_BIN:/usr/bin:/bin
+	if [ "$1" = sslm-mgr ]; then
+		shift
+		set -- "$SSLM_BIN/sslm-mgr" "$@"
+		_cp=/usr/bin:/bin
+	fi
+	env -i PATH="$_cp" HOME="$w/home" \
 	    SSL_MGR_TOPDIR="$t" SSLM_NSCHECK_OPTS="-p $DNS_PORT" SSLM_DANE_WAIT=3 \
 	    faketime "$_cw UTC" "$@" >"$T_OUT" 2>"$T_ERR"
 	T_RC=$?
