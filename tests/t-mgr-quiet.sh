@@ -195,3 +195,27 @@ run cron -q -renew
 expect_rc 0 "after -d, a normal run: exit 0"
 check "after -d, a normal run brings production up to date" \
     cmp "$c/example.com/mail-ec/next/cert.pem" "$t/prod-certs/example.com/mail-ec/next/cert.pem"
+
+# ---- an ACME directory that cannot be reached: one attempt, one reason --------------
+ca_self_tree acme-down
+c=$t/certs
+cat >>"$t/conf.d/ca-info.conf" <<EOF2
+
+[acme-x]
+    ca_desc = 'an ACME server that is down'
+    ca_type = 'certbot'
+    ca_validation = 'http-01'
+    acme_directory = 'https://127.0.0.1:1/dir'
+EOF2
+for s in web-ec mail-ec; do
+	edit "$t/conf.d/example.com/$s" "signing_ca = 'my-int'" "signing_ca = 'acme-x'"
+done
+run cron -q -renew example.com
+expect_rc 3 "ACME server down: exit 3"
+same "ACME server down: the directory is tried for one service only" \
+    "$(grep -c 'https://127.0.0.1:1/dir: .*onnect' "$T_ERR")" 1
+expect_err_match 'example.com:(web|mail)-ec: ACME account: https://127.0.0.1:1/dir failed earlier in this run' \
+    "ACME server down: the other service says why it was not tried"
+expect_err_match '^sslm-mgr: failed: example.com:(web|mail)-ec example.com:(web|mail)-ec$' \
+    "ACME server down: both services failed"
+check "ACME server down: no next made" test ! -e "$c/example.com/web-ec/next"
