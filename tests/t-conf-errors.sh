@@ -263,17 +263,17 @@ run sslm-conf -c "$C" 'example.com:[mail-ec,' 'web-ec]' 'ca:[my-root]'
 expect_jq '[.groups[] | .domain + ":" + ([.services[].service] | join(","))] ==
     ["example.com:mail-ec,web-ec", "ca:my-root"]' \
     "select grp:[a, b] split by the shell: joined"
-run sslm-conf -c "$C" 'ca:[my-root'
-expect_rc 3 "select ca:[my-root: exit 3"
-expect_err_match '^sslm-conf: ca:\[my-root: no closing \]$' "select ca:[my-root: says why"
-run sslm-conf -c "$C" 'ca:[]'
-expect_rc 3 "select ca:[]: exit 3"
-expect_err_match 'ca:\[\]: no service between \[ and \]' "select ca:[]: says why"
-run sslm-conf -c "$C" 'ca:[my-root]x'
-expect_rc 3 "select ca:[my-root]x: exit 3"
-run sslm-conf -c "$C" 'ca:[../x]'
-expect_rc 3 "select ca:[../x]: exit 3"
-expect_err_match '"../x" is not a safe service name' "select ca:[../x]: says why"
+# refused OPERAND REGEX: sslm-conf refuses the operand, saying why.
+refused() {
+	run sslm-conf -c "$C" "$1"
+	expect_rc 3 "select $1: exit 3"
+	expect_err_match "$2" "select $1: says why"
+}
+refused 'ca:[my-root' '^sslm-conf: ca:\[my-root: no closing \]$'
+refused 'ca:[]' 'ca:\[\]: no service between \[ and \]$'
+refused 'ca:[my-root]x' 'ca:\[my-root\]x: text after \]$'
+refused 'ca:[../x]' '"../x" is not a safe service name$'
+refused 'bad/grp:[ALL]' '"bad/grp" is not ca or a domain$'
 
 # sslm-prodcopy reads the same forms (tree mgr: a store and production).
 C=$t/../mgr/conf.d
