@@ -49,6 +49,17 @@ for e in ca-self letsencrypt; do
 	    python3 "$SSLM_TOP/tests/conf_oracle.py" "$d" "$w/$e.json"
 done
 
+# A leaf without signing_ca: with -k, its error; the oracle agrees.
+d=$(variant unsigned ca-self)
+sed -i "/^signing_ca = /d" "$d/example.com/web-ec"
+run sslm-conf -k -c "$d"
+expect_rc 3 "unsigned leaf: exit 3"
+expect_err_match "^sslm-conf: $d/example.com/web-ec:[0-9]+: signing_ca: missing" \
+    "unsigned leaf: file:line and key"
+cp "$T_OUT" "$w/unsigned.json"
+checks_from "unsigned leaf: the oracle finished" \
+    python3 "$SSLM_TOP/tests/conf_oracle.py" "$d" "$w/unsigned.json"
+
 run cat "$w/ca-self.json"
 expect_jq '.sslm_conf == 1 and .test == false' "ca-self: schema version"
 expect_jq '[.groups[].domain] == ["ca", "example.com"]' \
