@@ -43,6 +43,7 @@ struct ctx {
 	json_t		*dns_primary;
 	json_t		*groups;	/* [{"domain", "services": [names]}] */
 	const char	*profile;	/* global preferred_acme_profile */
+	json_t		*said;		/* warnings given, to give each once */
 };
 
 /* ---- messages ----------------------------------------------------------- */
@@ -63,6 +64,12 @@ vreport(struct ctx *c, int warning, const struct sslm_toml *n,
 		    what);
 	else
 		snprintf(c->msg, sizeof(c->msg), "%s: %s", where, what);
+	if (warning && c->said != NULL) {
+		/* The same file:line and words once per run. */
+		if (json_object_get(c->said, c->msg) != NULL)
+			return;
+		json_object_set_new(c->said, c->msg, json_true());
+	}
 	sslm_warnx("%s%s", warning ? "warning: " : "", c->msg);
 }
 
@@ -246,6 +253,85 @@ fail:
 	return NULL;
 }
 
+/* Case-folded character for the distance below. */
+static int
+fold(char ch)
+{
+	return tolower((unsigned char)ch);
+}
+
+/*
+ * Edit distance of a and b (insertions, deletions, substitutions and
+ * transpositions of neighbours, case ignored: the optimal string
+ * alignment form of Damerau-Levenshtein).  Keys of 64 characters and
+ * more count as far from everything.
+ */
+static int
+key_distance(const char *a, const char *b)
+{
+	int	d[64][64], v;
+	size_t	la = strlen(a), lb = strlen(b), i, j;
+
+	if (la >= 64 || lb >= 64)
+		return INT_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			v = d[i - 1][j - 1] + (fold(a[i - 1]) != fold(b[j - 1]));
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && fold(a[i - 1]) == fold(b[j - 2]) &&
+			    fold(a[i - 2]) == fold(b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+/*
+ * The key of known (NULL-terminated) that key is most likely a typing
+ * mistake for, or NULL.  Close means at most 2 edits, 1 for keys of up
+ * to 4 characters, only a change of case for keys of 1 or 2.
+ */
+static const char *
+resembles(const char *key, const char *const *known)
+{
+	const char	*best = NULL;
+	size_t		 k, len;
+	int		 d, bd = INT_MAX, limit;
+
+	for (k = 0; known[k] != NULL; k++) {
+		len = strlen(known[k]);
+		limit = len <= 2 ? 0 : len <= 4 ? 1 : 2;
+		d = key_distance(key, known[k]);
+		if (d <= limit && d < bd) {
+			bd = d;
+			best = known[k];
+		}
+	}
+	return best;
+}
+
+/* Warn that key (node n) is unknown, naming the known key it resembles. */
+static void
+warn_unknown_key(struct ctx *c, const struct sslm_toml *n, const char *shown,
+    const char *what, const char *const *known)
+{
+	const char *near = resembles(n->key, known);
+
+	if (near != NULL)
+		warn_at(c, n, shown, "unknown %s, ignored (did you mean %s?)",
+		    what, near);
+	else
+		warn_at(c, n, shown, "unknown %s, ignored", what);
+}
+
 /* Warn about keys of table t that are not in known (NULL-terminated). */
 static void
 warn_unknown(struct ctx *c, const struct sslm_toml *t, const char *prefix,
@@ -264,7 +350,7 @@ warn_unknown(struct ctx *c, const struct sslm_toml *t, const char *prefix,
 			continue;
 		snprintf(shown, sizeof(shown), "%s%s", prefix,
 		    t->kids[i]->key);
-		warn_at(c, t->kids[i], shown, "unknown key, ignored");
+		warn_unknown_key(c, t->kids[i], shown, "key", known);
 	}
 }
 
@@ -430,6 +516,37 @@ gtab(struct ctx *c, const char *key)
 	return c->main;
 }
 
+/*
+ * Production copies create prod_cert_dir itself, never its parents: a
+ * typing mistake there would otherwise grow a new tree that no server
+ * reads.  0, or -1 (reported at prod_cert_dir's line).
+ */
+static int
+prod_parent_ok(struct ctx *c, const char *abs)
+{
+	char		*p, *e;
+	const char	*why = NULL;
+	struct stat	 st;
+	size_t		 n;
+
+	if ((p = strdup(abs)) == NULL)
+		return -1;
+	n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	if ((e = strrchr(p, '/')) != NULL)
+		*(e == p ? e + 1 : e) = '\0';
+	if (stat(p, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	if (why != NULL)
+		bad(c, gnode(c, "prod_cert_dir"), "prod_cert_dir", "%s: %s "
+		    "(only the last part of %s is created)", p, why, abs);
+	free(p);
+	return why != NULL ? -1 : 0;
+}
+
 static const char *const global_keys[] = {
 	"verb", "debug", "sslm_auth_hook", "prod_cert_dir", "logdir",
 	"clean_keep", "min_roll_mins", "dns_check_delay", "dns_xtra_ns",
@@ -528,6 +645,8 @@ load_globals(struct ctx *c)
 	}
 	if ((prodabs = top_path(c, p)) == NULL ||
 	    (logabs = top_path(c, logdir)) == NULL)
+		goto fail;
+	if (prod_parent_ok(c, prodabs) == -1)
 		goto fail;
 	s = c->profile;
 	g = json_pack("{s:b,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s}",
@@ -1137,14 +1256,16 @@ svc_key(struct ctx *c, const struct sslm_toml *t, int isca)
 	    "rsa_bits", (json_int_t)bits);
 }
 
+/* Does array a hold string s (DNS names: nocase, file names: exact)? */
 static int
-sans_has(json_t *sans, const char *s)
+in_list(json_t *a, const char *s, int nocase)
 {
 	size_t	 i;
 	json_t	*v;
 
-	json_array_foreach(sans, i, v)
-		if (strcasecmp(json_string_value(v), s) == 0)
+	json_array_foreach(a, i, v)
+		if ((nocase ? strcasecmp(json_string_value(v), s) :
+		    strcmp(json_string_value(v), s)) == 0)
 			return 1;
 	return 0;
 }
@@ -1222,7 +1343,7 @@ svc_x509(struct ctx *c, const struct sslm_toml *t, int isca)
 				    "host name, wildcard or IP address", e->s),
 				    NULL;
 			}
-			if (!sans_has(sans, e->s))
+			if (!in_list(sans, e->s, 1))
 				json_array_append_new(sans, json_string(e->s));
 		}
 	}
@@ -1333,6 +1454,17 @@ svc_signer(struct ctx *c, const struct sslm_toml *svc, const char *name,
 	struct stat		 st;
 	size_t			 i;
 
+	/*
+	 * '' is ssl-mgr's root: fine for the private CA, but a leaf that
+	 * forgot its signing_ca would be self-signed for a day and go to
+	 * production.  A self-signed leaf must say 'self'.
+	 */
+	if (*name == '\0' && strcmp(grp, "ca") != 0)
+		return bad(c, n != NULL ? n : child(svc, "service"),
+		    "signing_ca", "%s: a service outside group ca needs "
+		    "the CA that signs it (a name from %s, or 'self' for a "
+		    "self-signed certificate)", n != NULL ? "empty" : "missing",
+		    c->capath), NULL;
 	if (*name == '\0' || strcasecmp(name, "self") == 0)
 		return json_pack("{s:s}", "type", "self");
 	if ((ca = json_object_get(c->cas, name)) == NULL)
@@ -1388,10 +1520,12 @@ load_service(struct ctx *c, const char *grp, const char *svc)
 	static const char *const keys[] = { "name", "group", "service",
 	    "signing_ca", "dane_tls", "dane_tls_ttl", "renew_expire_days",
 	    "KeyOpts", "X509", "CA", NULL };
+	static const char *const tables[] = { "KeyOpts", "X509", "CA", NULL };
+	static const char *const cakeys[] = { "sign_end_days", "digest", NULL };
 	struct sslm_toml	*doc = NULL;
 	const struct sslm_toml	*n, *ko, *xt, *cat;
 	char			 shown[PATH_MAX], abs[PATH_MAX], err[PATH_MAX + 256];
-	const char		*name, *g, *s, *sca, *dg;
+	const char		*name, *g, *s, *sca, *dg, *near;
 	json_t			*key = NULL, *x509 = NULL, *dane = NULL,
 				*signer = NULL, *out = NULL;
 	long long		 ttl, days;
@@ -1417,8 +1551,11 @@ load_service(struct ctx *c, const char *grp, const char *svc)
 		n = doc->kids[i];
 		if (n->type == SSLM_TOML_TABLE && strcmp(n->key, "KeyOpts") &&
 		    strcmp(n->key, "X509") && strcmp(n->key, "CA")) {
+			near = resembles(n->key, tables);
 			bad(c, n, n->key, "unknown table (a service has "
-			    "[KeyOpts], [X509] and [CA])");
+			    "[KeyOpts], [X509] and [CA]%s%s%s)",
+			    near ? "; did you mean " : "", near ? near : "",
+			    near ? "?" : "");
 			goto out;
 		}
 	}
@@ -1429,6 +1566,7 @@ load_service(struct ctx *c, const char *grp, const char *svc)
 	if (need_table(c, ko, "KeyOpts") == -1 ||
 	    need_table(c, xt, "X509") == -1 || need_table(c, cat, "CA") == -1)
 		goto out;
+	warn_unknown(c, cat, "CA.", cakeys);
 	if (get_str(c, doc, "name", "name", "", &name) == -1 ||
 	    get_str(c, doc, "group", "group", "", &g) == -1 ||
 	    get_str(c, doc, "service", "service", "", &s) == -1 ||
@@ -1511,12 +1649,16 @@ group_services(struct ctx *c, const struct sslm_toml *v, const char *grp,
 	return 0;
 }
 
-/* Add (or replace) group grp with services svcs in c->groups. */
+/*
+ * Add group grp with services svcs (taken) to c->groups, or merge them
+ * into the group already there (replacing its list unless accumulate).
+ * A service is listed once, so its file is read and warned about once.
+ */
 static void
 put_group(struct ctx *c, const char *grp, json_t *svcs, int accumulate)
 {
-	size_t	 i, k;
-	json_t	*g, *old, *v;
+	size_t	 i;
+	json_t	*g, *old = NULL, *v;
 
 	json_array_foreach(c->groups, i, g) {
 		if (strcmp(json_string_value(json_object_get(g, "domain")),
@@ -1525,14 +1667,17 @@ put_group(struct ctx *c, const char *grp, json_t *svcs, int accumulate)
 		old = json_object_get(g, "services");
 		if (!accumulate)
 			json_array_clear(old);
-		json_array_foreach(svcs, k, v)
-			if (!sans_has(old, json_string_value(v)))
-				json_array_append(old, v);
-		json_decref(svcs);
-		return;
+		break;
 	}
-	json_array_append_new(c->groups, json_pack("{s:s,s:o}", "domain", grp,
-	    "services", svcs));
+	if (old == NULL) {
+		old = json_array();
+		json_array_append_new(c->groups, json_pack("{s:s,s:o}",
+		    "domain", grp, "services", old));
+	}
+	json_array_foreach(svcs, i, v)
+		if (!in_list(old, json_string_value(v), 0))
+			json_array_append(old, v);
+	json_decref(svcs);
 }
 
 static int
@@ -1611,48 +1756,184 @@ select_from_config(struct ctx *c)
 static int
 select_from_args(struct ctx *c)
 {
-	char		*arg = NULL, *colon, *svc, *save = NULL;
+	struct sslm_sel	*sel = NULL;
 	json_t		*svcs;
-	int		 i, rc = -1;
+	int		 i, k, n = 0, rc = -1;
 
-	for (i = 0; i < c->o->nsel; i++) {
-		free(arg);
-		if ((arg = strdup(c->o->sel[i])) == NULL)
-			goto out;
-		if ((colon = strchr(arg, ':')) != NULL)
-			*colon++ = '\0';
-		if (!valid_group(arg)) {
-			sslm_warnx("%s: \"%s\" is not ca or a domain",
-			    c->o->sel[i], arg);
-			goto out;
-		}
-		if (group_dir_ok(c, NULL, arg) == -1)
+	if (sslm_sel_parse(c->o->sel, c->o->nsel, &sel, &n) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (group_dir_ok(c, NULL, sel[i].grp) == -1)
 			goto out;
 		svcs = json_array();
-		if (colon == NULL || *colon == '\0' ||
-		    strcmp(colon, "ALL") == 0 || strcmp(colon, "*") == 0) {
-			if (discover(c, arg, svcs) == -1) {
-				json_decref(svcs);
+		if (sel[i].nsvc == 0 && discover(c, sel[i].grp, svcs) == -1) {
+			json_decref(svcs);
+			goto out;
+		}
+		for (k = 0; k < sel[i].nsvc; k++)
+			json_array_append_new(svcs, json_string(sel[i].svc[k]));
+		put_group(c, sel[i].grp, svcs, 1);
+	}
+	rc = 0;
+out:
+	sslm_sel_free(sel, n);
+	return rc;
+}
+
+/* ---- selection operands ---------------------------------------------------- */
+
+/* Drop white space at both ends of s, in place; returns the start. */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/*
+ * One operand (whole, brackets closed) into sel: the group checked and
+ * copied, the services checked, copied once each; ALL or * anywhere
+ * means every service.  0 or -1 (warned, naming the operand).
+ */
+static int
+sel_one(const char *shown, char *arg, struct sslm_sel *sel)
+{
+	char	*colon, *list, *e, *save = NULL, **nv;
+	size_t	 n;
+	int	 k, all = 0;
+
+	if ((colon = strchr(arg, ':')) != NULL)
+		*colon++ = '\0';
+	if (!valid_group(arg)) {
+		sslm_warnx("%s: \"%s\" is not ca or a domain", shown, arg);
+		return -1;
+	}
+	if ((sel->grp = strdup(arg)) == NULL)
+		return -1;
+	if (colon == NULL || *(list = trim(colon)) == '\0')
+		return 0;
+	if (*list == '[') {
+		n = strlen(list);
+		if (list[n - 1] != ']') {
+			sslm_warnx("%s: text after ]", shown);
+			return -1;
+		}
+		list[n - 1] = '\0';
+		if (*trim(++list) == '\0') {
+			sslm_warnx("%s: no service between [ and ]", shown);
+			return -1;
+		}
+	}
+	if (strpbrk(list, "[]") != NULL) {
+		sslm_warnx("%s: unexpected [ or ]", shown);
+		return -1;
+	}
+	for (e = strtok_r(list, ",", &save); e != NULL;
+	    e = strtok_r(NULL, ",", &save)) {
+		if (*(e = trim(e)) == '\0')
+			continue;
+		if (strcmp(e, "ALL") == 0 || strcmp(e, "*") == 0) {
+			all = 1;
+			continue;
+		}
+		if (!sslm_valid_filename(e)) {
+			sslm_warnx("%s: \"%s\" is not a safe service name",
+			    shown, e);
+			return -1;
+		}
+		for (k = 0; k < sel->nsvc; k++)
+			if (strcmp(sel->svc[k], e) == 0)
+				break;
+		if (k < sel->nsvc)
+			continue;
+		if ((nv = reallocarray(sel->svc, (size_t)sel->nsvc + 1,
+		    sizeof(*nv))) == NULL)
+			return -1;
+		sel->svc = nv;
+		if ((sel->svc[sel->nsvc] = strdup(e)) == NULL)
+			return -1;
+		sel->nsvc++;
+	}
+	if (all) {
+		for (k = 0; k < sel->nsvc; k++)
+			free(sel->svc[k]);
+		free(sel->svc);
+		sel->svc = NULL;
+		sel->nsvc = 0;
+	}
+	return 0;
+}
+
+int
+sslm_sel_parse(char *const *argv, int argc, struct sslm_sel **out, int *nout)
+{
+	struct sslm_sel	*sel;
+	char		*arg = NULL, *p, *colon;
+	int		 i, n = 0, rc = -1;
+
+	*out = NULL;
+	*nout = 0;
+	if ((sel = calloc((size_t)argc + 1, sizeof(*sel))) == NULL)
+		return -1;
+	for (i = 0; i < argc; i++) {
+		free(arg);
+		if ((arg = strdup(argv[i])) == NULL)
+			goto out;
+		/* "grp:[a, b]" unquoted reaches us as "grp:[a," "b]". */
+		colon = strchr(arg, ':');
+		while (colon != NULL && strchr(colon, '[') != NULL &&
+		    strchr(colon, ']') == NULL) {
+			if (i + 1 == argc) {
+				sslm_warnx("%s: no closing ]", arg);
 				goto out;
 			}
-		} else {
-			for (svc = strtok_r(colon, ",", &save); svc != NULL;
-			    svc = strtok_r(NULL, ",", &save)) {
-				if (!sslm_valid_filename(svc)) {
-					sslm_warnx("%s: \"%s\" is not a safe "
-					    "service name", c->o->sel[i], svc);
-					json_decref(svcs);
-					goto out;
-				}
-				json_array_append_new(svcs, json_string(svc));
-			}
+			if (asprintf(&p, "%s %s", arg, argv[++i]) == -1)
+				goto out;
+			free(arg);
+			arg = p;
+			colon = strchr(arg, ':');
 		}
-		put_group(c, arg, svcs, 1);
+		if ((p = strdup(arg)) == NULL)
+			goto out;
+		n++;
+		rc = sel_one(arg, p, &sel[n - 1]);
+		free(p);
+		if (rc == -1)
+			goto out;
+		rc = -1;
 	}
 	rc = 0;
 out:
 	free(arg);
-	return rc;
+	if (rc == -1) {
+		sslm_sel_free(sel, n);
+		return -1;
+	}
+	*out = sel;
+	*nout = n;
+	return 0;
+}
+
+void
+sslm_sel_free(struct sslm_sel *sel, int n)
+{
+	int i, k;
+
+	if (sel == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(sel[i].grp);
+		for (k = 0; k < sel[i].nsvc; k++)
+			free(sel[i].svc[k]);
+		free(sel[i].svc);
+	}
+	free(sel);
 }
 
 /* The [[dns_primary]] entry for apex, or JSON null. */
@@ -1793,13 +2074,14 @@ check_main_tables(struct ctx *c)
 		if (known[k] != NULL)
 			continue;
 		if (n->type == SSLM_TOML_TABLE)
-			warn_at(c, n, n->key, "unknown table, ignored");
+			warn_unknown_key(c, n, n->key, "table", known);
 		else {
 			for (k = 0; global_keys[k] != NULL; k++)
 				if (strcmp(n->key, global_keys[k]) == 0)
 					break;
 			if (global_keys[k] == NULL)
-				warn_at(c, n, n->key, "unknown key, ignored");
+				warn_unknown_key(c, n, n->key, "key",
+				    global_keys);
 		}
 	}
 	return 0;
@@ -1820,6 +2102,8 @@ sslm_conf_load(const struct sslm_conf_opts *o, int *nbad)
 	memset(&c, 0, sizeof(c));
 	c.o = o;
 	*nbad = 0;
+	if ((c.said = json_object()) == NULL)
+		goto out;
 	if (find_confdir(&c) == -1)
 		goto out;
 	if ((c.main = load_file(&c, "ssl-mgr.conf", &c.mainpath, 0)) == NULL)
@@ -1892,6 +2176,7 @@ out:
 	json_decref(c.cas);
 	json_decref(c.dns_primary);
 	json_decref(c.groups);
+	json_decref(c.said);
 	sslm_toml_free(c.main);
 	sslm_toml_free(c.cainfo);
 	free(c.mainpath);

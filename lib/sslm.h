@@ -178,6 +178,23 @@ json_t	*sslm_conf_load(const struct sslm_conf_opts *, int *nbad);
  */
 char	*sslm_conf_eab_key(const char *confdir, const char *ca);
 
+/* One selection operand, parsed (sslm-conf(1), OPERANDS). */
+struct sslm_sel {
+	char	 *grp;		/* "ca" or a domain */
+	char	**svc;		/* safe file names, each once */
+	int	  nsvc;		/* 0: every service of the group */
+};
+
+/*
+ * Parse the operands grp, grp:svc,..., grp:ALL, grp:*, grp:[svc, ...]
+ * and grp:[ALL]; an operand whose [ is not closed goes on in the next
+ * ones (the shell splits grp:[a, b]).  0 with *sel (*nsel entries, free
+ * with sslm_sel_free), or -1 (warned, naming the operand).
+ */
+int	 sslm_sel_parse(char *const *argv, int argc, struct sslm_sel **sel,
+	    int *nsel);
+void	 sslm_sel_free(struct sslm_sel *, int);
+
 /* ---- file.c: crash-safe writes ------------------------------------------ */
 
 /* write(2) all of buf, retrying on EINTR.  0 or -1 (errno set). */

@@ -48,6 +48,9 @@ prod = g.get("prod_cert_dir", "/etc/ssl-mgr/prod-certs")
 if doc["test"]:
     prod += ".test"
 eq("prod_cert_dir", G["prod_cert_dir"], at_top(prod))
+# Only its last part may be missing (sslm.conf(5)).
+eq("prod_cert_dir parent exists",
+   os.path.isdir(os.path.dirname(G["prod_cert_dir"].rstrip("/"))), True)
 eq("logdir", G["logdir"], at_top(g.get("logdir", "/var/log/ssl-mgr")))
 eq("clean_keep", G["clean_keep"], max(1, g.get("clean_keep", 10)))
 eq("min_roll_mins", G["min_roll_mins"], g.get("min_roll_mins", 90))
@@ -126,6 +129,13 @@ for grp in doc["groups"]:
         svc = s["service"]
         f = load(os.path.join(confdir, d, svc))
         w = f"{d}/{svc}"
+        # sslm.conf(5): outside group ca, no signing_ca (or '') is an
+        # error of that service; in group ca it is a self-signed root.
+        unsigned = d != "ca" and f.get("signing_ca", "") == ""
+        eq(f"{w} error for a leaf without signing_ca", "error" in s, unsigned)
+        if "error" in s:
+            eq(f"{w} error names signing_ca", "signing_ca: " in s["error"], True)
+            continue
         eq(f"{w} name", s["name"], f["name"])
         eq(f"{w} group", s["group"], f["group"])
         eq(f"{w} file", s["file"],

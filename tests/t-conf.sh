@@ -7,10 +7,14 @@ ex=$SSLM_TOP/examples
 w=$SSLM_TMP
 
 # variant NAME EXAMPLE: a scratch copy of an example tree; prints its conf.d.
+# The letsencrypt example's /etc/ssl-mgr/prod-certs moves into the copy
+# (sslm-conf refuses a prod_cert_dir whose parent is missing).
 variant() {
 	rm -rf "${w:?}/$1"
-	mkdir -p "$w/$1"
+	mkdir -p "$w/$1/etc"
 	cp -R "$ex/$2/conf.d" "$w/$1/"
+	sed -i "s|'/etc/ssl-mgr/prod-certs'|'$w/$1/etc/prod-certs'|" \
+	    "$w/$1/conf.d/ssl-mgr.conf"
 	echo "$w/$1/conf.d"
 }
 
@@ -36,13 +40,25 @@ expect_bad() {
 
 # ---- the examples load cleanly and agree with an independent reader ------
 for e in ca-self letsencrypt; do
-	run sslm-conf -c "$ex/$e/conf.d"
+	d=$(variant "ex-$e" "$e")
+	run sslm-conf -c "$d"
 	expect_rc 0 "$e: loads"
 	expect_err_lines 0 "$e: no warnings"
 	cp "$T_OUT" "$w/$e.json"
 	checks_from "$e: the oracle finished" \
-	    python3 "$SSLM_TOP/tests/conf_oracle.py" "$ex/$e/conf.d" "$w/$e.json"
+	    python3 "$SSLM_TOP/tests/conf_oracle.py" "$d" "$w/$e.json"
 done
+
+# A leaf without signing_ca: with -k, its error; the oracle agrees.
+d=$(variant unsigned ca-self)
+sed -i "/^signing_ca = /d" "$d/example.com/web-ec"
+run sslm-conf -k -c "$d"
+expect_rc 3 "unsigned leaf: exit 3"
+expect_err_match "^sslm-conf: $d/example.com/web-ec:[0-9]+: signing_ca: missing" \
+    "unsigned leaf: file:line and key"
+cp "$T_OUT" "$w/unsigned.json"
+checks_from "unsigned leaf: the oracle finished" \
+    python3 "$SSLM_TOP/tests/conf_oracle.py" "$d" "$w/unsigned.json"
 
 run cat "$w/ca-self.json"
 expect_jq '.sslm_conf == 1 and .test == false' "ca-self: schema version"
@@ -81,7 +97,7 @@ expect_jq '.groups[] | select(.domain == "example.com") | .services[] |
 expect_jq '[.. | objects | select(has("acme_eab_hmac_key"))] | length == 0' \
     "letsencrypt: no EAB secret in the document"
 
-run sslm-conf -t -c "$ex/letsencrypt/conf.d"
+run sslm-conf -t -c "$w/ex-letsencrypt/conf.d"
 expect_rc 0 "-t: loads"
 expect_jq '.test and (.globals.prod_cert_dir | endswith(".test"))' \
     "-t: prod_cert_dir gets .test"

@@ -113,7 +113,7 @@ run sslm-prodcopy -x -c "$w/c.json"
 expect_rc 2 "usage: unknown option"
 run sslm-prodcopy -c "$w/c.json" 'bad/group'
 expect_rc 2 "usage: an unsafe group operand"
-expect_err_match '^sslm-prodcopy: bad/group: not a group name$' \
+expect_err_match '^sslm-prodcopy: bad/group: "bad/group" is not ca or a domain$' \
     "usage: the operand is named"
 run sslm-prodcopy -c "$w/c.json" "$G:../x"
 expect_rc 2 "usage: an unsafe service operand"

@@ -152,6 +152,22 @@ out:
 	return rc;
 }
 
+/* Say when CA certificate ca of path ended: its notAfter, then now. */
+static void
+expired(const char *path, X509 *ca, const char *now)
+{
+	char	end[32];
+	time_t	t;
+
+	if (sslm_asn1_time(X509_get0_notAfter(ca), &t) == -1)
+		sslm_warnx("%s: the CA certificate has expired", path);
+	else {
+		sslm_fmt_time(t, end, sizeof(end));
+		sslm_warnx("%s: the CA certificate has expired at %s "
+		    "(notAfter; signing at %s)", path, end, now);
+	}
+}
+
 /* The CA certificate: a CA, valid at the signing time, of this key. */
 static X509 *
 read_ca(const char *path, EVP_PKEY *key, time_t at)
@@ -190,8 +206,7 @@ read_ca(const char *path, EVP_PKEY *key, time_t at)
 		sslm_warnx("%s: the CA certificate is not valid yet at %s",
 		    path, when);
 	else if (na < 0)
-		sslm_warnx("%s: the CA certificate has expired at %s", path,
-		    when);
+		expired(path, ca, when);
 	else if (!sslm_key_match(X509_get0_pubkey(ca), key))
 		sslm_warnx("%s: the CA key does not match the CA certificate",
 		    path);

@@ -58,10 +58,10 @@ struct pset {
 
 /* One operand: a group and its services (nsvc 0: all). */
 struct sel {
-	char	 *grp;
-	char	**svc;
-	int	  nsvc;
-	int	  used;
+	const char	 *grp;
+	char *const	 *svc;
+	int		  nsvc;
+	int		  used;
 };
 
 struct ctx {
@@ -70,6 +70,8 @@ struct ctx {
 	const char	*confdir;	/* may be NULL */
 	struct sel	*sel;
 	int		 nsel;
+	struct sslm_sel	*parsed;	/* what sel points into */
+	int		 nparsed;
 	json_t		*changed;
 	json_t		*tlsa_changed;
 	json_t		*remote;
@@ -1166,41 +1168,31 @@ check_conf(const json_t *doc)
 	return 0;
 }
 
-/* Parse the operands into c->sel.  0 or -1 (warned). */
+/*
+ * Parse the operands into c->sel (sslm-conf's forms, the one parser of
+ * lib/conf.c).  0 or -1 (warned).
+ */
 static int
 parse_sel(struct ctx *c, char **argv, int argc)
 {
-	char	*colon, *svc, *save;
-	int	 i;
+	int i, n;
 
-	if ((c->sel = calloc((size_t)argc + 1, sizeof(*c->sel))) == NULL)
+	if (sslm_sel_parse(argv, argc, &c->parsed, &c->nparsed) == -1)
 		return -1;
-	c->nsel = argc;
-	for (i = 0; i < argc; i++) {
-		c->sel[i].grp = argv[i];
-		if ((colon = strchr(argv[i], ':')) != NULL)
-			*colon++ = '\0';
-		if (strcmp(argv[i], "ca") != 0 &&
-		    !sslm_valid_dnsname(argv[i], 0)) {
-			sslm_warnx("%s: not a group name", argv[i]);
+	n = c->nparsed;
+	if ((c->sel = calloc((size_t)n + 1, sizeof(*c->sel))) == NULL)
+		return -1;
+	c->nsel = n;
+	for (i = 0; i < n; i++) {
+		/* used is a bit mask: bit 0 the group, bit j+1 service j. */
+		if (c->parsed[i].nsvc >= 30) {
+			sslm_warnx("%s: more than 29 services in one operand",
+			    c->parsed[i].grp);
 			return -1;
 		}
-		if (colon == NULL || strcmp(colon, "ALL") == 0 ||
-		    strcmp(colon, "*") == 0)
-			continue;
-		for (svc = strtok_r(colon, ",", &save); svc != NULL;
-		    svc = strtok_r(NULL, ",", &save)) {
-			if (!sslm_valid_filename(svc) ||
-			    c->sel[i].nsvc >= 30) {
-				sslm_warnx("%s: not a service name", svc);
-				return -1;
-			}
-			c->sel[i].svc = reallocarray(c->sel[i].svc,
-			    (size_t)c->sel[i].nsvc + 1, sizeof(char *));
-			if (c->sel[i].svc == NULL)
-				return -1;
-			c->sel[i].svc[c->sel[i].nsvc++] = svc;
-		}
+		c->sel[i].grp = c->parsed[i].grp;
+		c->sel[i].svc = c->parsed[i].svc;
+		c->sel[i].nsvc = c->parsed[i].nsvc;
 	}
 	return 0;
 }
@@ -1308,7 +1300,7 @@ main(int argc, char *argv[])
 	};
 	struct ctx	 c;
 	const char	*conf = NULL, *crash;
-	int		 ch, rc, i;
+	int		 ch, rc;
 
 	sslm_setprogname(argv[0]);
 	memset(&c, 0, sizeof(c));
@@ -1346,9 +1338,8 @@ main(int argc, char *argv[])
 		rc = SSLM_EXIT_USAGE;
 	else
 		rc = run(conf, &c);
-	for (i = 0; i < c.nsel; i++)
-		free(c.sel[i].svc);
 	free(c.sel);
+	sslm_sel_free(c.parsed, c.nparsed);
 	if (sslm_flush_stdout() == -1)
 		rc = SSLM_EXIT_FAIL;
 	return rc;
