@@ -20,6 +20,11 @@ sslm-mgr -roll >/dev/null
 sslm-keygen -t ec -o ec.key
 cert=certs/example.com/web-ec/curr/cert.pem
 cat /usr/share/ca-certificates/*/*.crt >trust.pem
+# The letsencrypt example as installed in /etc/ssl-mgr, with its
+# production tree in the scratch directory (its parent must exist).
+mkdir le
+cp -R "$top/examples/letsencrypt/conf.d" le/
+sed -i "s|^\( *prod_cert_dir = \).*|\1'./prod-certs'|" le/conf.d/ssl-mgr.conf
 
 # peak CMD...: the peak resident set (KiB) of a command and the children
 # it waited for, as GNU time reports it.
@@ -28,7 +33,7 @@ peak() {
 }
 
 hyperfine -N --warmup 2 --runs 20 --export-json bench.json \
-    -n "sslm-conf (letsencrypt example)" "sslm-conf -c $top/examples/letsencrypt/conf.d" \
+    -n "sslm-conf (letsencrypt example)" "sslm-conf -c $w/le/conf.d" \
     -n "sslm-info --json (system trust store, $(grep -c BEGIN trust.pem) certs)" "sslm-info --json trust.pem" \
     -n "sslm-keygen P-384" "sslm-keygen -t ec -c secp384r1" \
     -n "sslm-tlsagen 3 1 1" "sslm-tlsagen -a example.com -r 25/tcp/3/1/1 -c $cert" \
@@ -47,7 +52,7 @@ done
 echo
 printf '%-48s %10s\n' "peak memory" "KiB"
 printf '%-48s %10s\n' "sslm-conf (letsencrypt example)" \
-    "$(peak sslm-conf -c "$top/examples/letsencrypt/conf.d")"
+    "$(peak sslm-conf -c "$w/le/conf.d")"
 printf '%-48s %10s\n' "sslm-info --json (trust store)" \
     "$(peak sslm-info --json trust.pem)"
 printf '%-48s %10s\n' "sslm-mgr -renew -f (one service, whole run)" \
