@@ -101,7 +101,7 @@ if [ "$is_root" -eq 1 ]; then
 		ok "bootstrap: the TLS server holds no file of sslm-mgr's scratch" ;;
 	*) notok "bootstrap: the TLS server's descriptors can be listed" "$lk" ;;
 	esac
-	run sslm-mgr -s
+	run sslm-mgr
 	expect_rc 0 "bootstrap: the next run gets the lock"
 fi
 dns_sync

@@ -103,7 +103,7 @@ expect_rc 0 "--clean-keep=2: accepted"
 
 # A lost tlsa_dirs copy is mended by the next run, readable by a DNS server.
 rm -rf "$t/dns"
-run sslm-mgr -s example.com:mail-ec
+run sslm-mgr example.com:mail-ec
 chk "tlsa_dirs: a lost copy is restored" \
     cmp "$c/example.com/tlsa.example.com" "$t/dns/include-tlsa/tlsa.example.com"
 chk "tlsa_dirs: directory 0755, file 0644" test \

@@ -206,7 +206,7 @@ chk "-dns with changed TLSA records: the domain is passed once" \
 
 # Production behind the store: copied again, and every server reloads.
 rm -r "$t/prod-certs/example.com/web-ec"
-run sslm-mgr -s
+run sslm-mgr
 expect_rc 0 "production resync: exit 0"
 chk "production resync: the lost copy is back" \
     cmp "$c/example.com/web-ec/curr/cert.pem" "$t/prod-certs/example.com/web-ec/curr/cert.pem"
@@ -347,8 +347,8 @@ chk "next without a certificate: curr and next unchanged" \
 M=$c/example.com/mail-ec
 mc=$(readlink "$M/curr")
 ln_set "$M" next "$mc"
-run sslm-mgr -s
-expect_rc 0 "next == curr: -s exit 0"
+run sslm-mgr
+expect_rc 0 "next == curr: a run with no job: exit 0"
 chk "next == curr: the next link is gone" test ! -L "$M/next"
 chk "next == curr: curr unchanged" links "$M" curr "$mc"
 chk "a next other than curr is kept" links "$S" next "$n4"
@@ -411,10 +411,10 @@ run sslm-mgr -renew -f "$zone:mail"
 d1=$(readlink "$M/next")
 chk "DANE: records of next not served: no first-seen time" test ! -e "$seen"
 publish
-run sslm-mgr -d -s "$zone:mail"
+run sslm-mgr -d "$zone:mail"
 chk "DANE: -d starts no 2 x TTL clock" test ! -e "$seen"
 t0=$(date +%s)
-run sslm-mgr -s "$zone:mail"
+run sslm-mgr "$zone:mail"
 t1=$(date +%s)
 set="" ts=0
 [ ! -s "$seen" ] || read -r set ts <"$seen"
@@ -435,7 +435,7 @@ chk "DANE: seen 600 s ago: rolled" \
 run sslm-mgr -renew -f "$zone:mail"
 d2=$(readlink "$M/next")
 echo "$d2 1000000000" >"$seen"
-run sslm-mgr -s "$zone:mail"
+run sslm-mgr "$zone:mail"
 chk "DANE: a run that does not roll does not check a next seen before" \
     test "$(cat "$seen")" = "$d2 1000000000"
 run sslm-mgr -roll "$zone:mail"

@@ -238,7 +238,7 @@ for l in curr next prev; do
 done
 
 # ---- lock ----------------------------------------------------------------------------------
-run flock "$c/.lock" sslm-mgr -s
+run flock "$c/.lock" sslm-mgr -roll
 expect_rc 3 "lock: a second run fails"
 expect_err_match 'another sslm-mgr run holds' "lock: says why"
 
