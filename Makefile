@@ -169,7 +169,7 @@ uninstall:
 	rm -f $(DESTDIR)$(exdir)/crons/sslm
 	if [ -n "$(crondir)" ]; then rm -f $(DESTDIR)$(crondir)/sslm; fi
 	@cd $(DESTDIR)$(exdir) 2>/dev/null && rm -f $(EXTREES) && \
-	    find . -depth -type d -empty -exec rmdir {} + && cd / && \
+	    find . -mindepth 1 -depth -type d -empty -delete && cd / && \
 	    rmdir $(DESTDIR)$(exdir) $(DESTDIR)$(docdir) 2>/dev/null || :
 
 # make deb: the Debian package, built in a copy of the tree under
