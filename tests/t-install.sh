@@ -14,10 +14,7 @@
 d=$SSLM_TMP/dest
 pfx=/usr/local
 ex=$d$pfx/share/doc/sslm/examples
-minst() {
-	make -s -C "$SSLM_TOP" --no-print-directory "$@" >"$T_OUT" 2>"$T_ERR"
-	T_RC=$?
-}
+minst() { run make -s -C "$SSLM_TOP" --no-print-directory "$@"; }
 
 # ---- what lands where ------------------------------------------------------
 
@@ -113,6 +110,14 @@ expect_rc 0 "make install PREFIX=/usr crondir=/etc/cron.d: exit 0"
 check "crondir: the cron file is in /etc/cron.d" \
     grep -q "^30 14 \* \* 2	root	/usr/bin/sslm-mgr -q -renew$" \
     "$d2/etc/cron.d/sslm"
+jobs=$(grep -E '^[0-9]' "$d2/etc/cron.d/sslm" | tr -s ' \t' ' ')
+same "README (Everyday use): the lines of the shipped cron file" \
+    "$(sed -n '/^## Everyday use/,/^## /p' "$SSLM_TOP/README.md" |
+    grep -E '^    [0-9]' | tr -s ' \t' ' ' | sed 's/^ //')" "$jobs"
+same "sslm-mgr(1) EXAMPLES: the sslm-mgr lines of the shipped cron file" \
+    "$(sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$SSLM_TOP/man/sslm-mgr.1" |
+    grep -E '^[0-9]+ [0-9]+ ' | tr -s ' \t' ' ')" \
+    "$(printf '%s\n' "$jobs" | grep sslm-mgr)"
 same "PREFIX=/usr: the units run /usr/bin/sslm-mgr" \
     "$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' \
     "$d2/usr/lib/systemd/system/sslm-renew.service")" /usr/bin/sslm-mgr
