@@ -1,11 +1,19 @@
 # sslm: one GNU Makefile.  `make` builds every program into ./bin.
 # Targets: all check check-asan lint mutate demo bench install uninstall
-# clean
+# deb clean
 
 PREFIX	?= /usr/local
 DESTDIR	?=
 bindir	 = $(PREFIX)/bin
 mandir	 = $(PREFIX)/share/man
+docdir	 = $(PREFIX)/share/doc/sslm
+exdir	 = $(docdir)/examples
+# The configuration stays in /etc/ssl-mgr whatever PREFIX is (as ssl-mgr).
+sysconfdir ?= /etc
+unitdir	?= $(PREFIX)/lib/systemd/system
+# Empty: the cron file goes only among the examples; crondir=/etc/cron.d
+# installs it there too.
+crondir	?=
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -36,13 +44,13 @@ MANS	 = $(wildcard man/*.[1-8])
 SHFILES	 = $(wildcard pipelines/sslm-* tests/*.sh tests/env/*.sh tests/run \
 	   bench/*.sh \
 	   scripts/* examples/*/make-ca \
-	   examples/*/*.sh .ci/run)
+	   examples/*/*.sh .ci/run debian/*.postinst debian/*.postrm)
 
 # Keep the objects: they are intermediate files of the pattern rules.
 .SECONDARY:
 
 .PHONY: all pkgcheck check check-asan lint mutate demo bench install \
-	uninstall clean deps
+	uninstall deb clean deps
 
 all: pkgcheck $(PROGS)
 
@@ -114,6 +122,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
 
+# Installed examples: both conf.d trees and make-ca as they are; the cron
+# file and the systemd units are templates whose @bindir@ and @sysconfdir@
+# get the paths of this install.
+EXTREES	 = $(shell cd examples && find ca-self letsencrypt -type f | sort)
+UNITS	 = $(notdir $(wildcard examples/systemd/sslm-*))
+SUBST	 = sed -e 's|@bindir@|$(bindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g'
+
 install: all
 	install -d $(DESTDIR)$(bindir)
 	install -m 755 $(PROGS) $(DESTDIR)$(bindir)
@@ -121,11 +136,59 @@ install: all
 	    s=$${m##*.}; install -d $(DESTDIR)$(mandir)/man$$s; \
 	    echo install -m 644 $$m $(DESTDIR)$(mandir)/man$$s; \
 	    install -m 644 $$m $(DESTDIR)$(mandir)/man$$s || exit 1; done
+	@for f in $(EXTREES); do \
+	    case $$f in */make-ca) m=755 ;; *) m=644 ;; esac; \
+	    install -D -m $$m examples/$$f $(DESTDIR)$(exdir)/$$f || exit 1; \
+	done; echo "installed examples/{ca-self,letsencrypt} in $(DESTDIR)$(exdir)"
+	install -d $(DESTDIR)$(exdir)/crons $(DESTDIR)$(exdir)/systemd \
+	    $(DESTDIR)$(unitdir)
+	$(SUBST) examples/crons/sslm >$(DESTDIR)$(exdir)/crons/sslm
+	chmod 644 $(DESTDIR)$(exdir)/crons/sslm
+	@for u in $(UNITS); do \
+	    echo "install examples/systemd/$$u (paths of $(bindir)) in" \
+	        "$(DESTDIR)$(unitdir) and $(DESTDIR)$(exdir)/systemd"; \
+	    $(SUBST) examples/systemd/$$u >$(DESTDIR)$(unitdir)/$$u && \
+	    chmod 644 $(DESTDIR)$(unitdir)/$$u && \
+	    install -m 644 $(DESTDIR)$(unitdir)/$$u \
+	        $(DESTDIR)$(exdir)/systemd/$$u || exit 1; done
+	@if [ -n "$(crondir)" ]; then install -d $(DESTDIR)$(crondir) && \
+	    install -m 644 $(DESTDIR)$(exdir)/crons/sslm $(DESTDIR)$(crondir); fi
+	@# The layout of /etc/ssl-mgr: only what is missing, an existing
+	@# configuration (and the modes it has) is never touched.
+	@for d in $(DESTDIR)$(sysconfdir)/ssl-mgr:755 \
+	    $(DESTDIR)$(sysconfdir)/ssl-mgr/conf.d:750; do \
+	    [ -d $${d%:*} ] || { echo install -d -m $${d##*:} $${d%:*}; \
+	        install -d -m $${d##*:} $${d%:*} || exit 1; }; done
 
+# Removes what install put there; /etc/ssl-mgr stays (it is the operator's).
 uninstall:
 	rm -f $(PROGS:$(OUTDIR)/%=$(DESTDIR)$(bindir)/%)
 	@for m in $(MANS); do s=$${m##*.}; \
 	    rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
+	rm -f $(UNITS:%=$(DESTDIR)$(unitdir)/%) $(UNITS:%=$(DESTDIR)$(exdir)/systemd/%)
+	rm -f $(DESTDIR)$(exdir)/crons/sslm
+	if [ -n "$(crondir)" ]; then rm -f $(DESTDIR)$(crondir)/sslm; fi
+	@cd $(DESTDIR)$(exdir) 2>/dev/null && rm -f $(EXTREES) && \
+	    find . -mindepth 1 -depth -type d -empty -delete && cd / && \
+	    rmdir $(DESTDIR)$(exdir) $(DESTDIR)$(docdir) 2>/dev/null || :
+
+# make deb: the Debian package, built in a copy of the tree under
+# build/deb (dpkg-buildpackage puts its results in the parent of the
+# tree it builds, here build/deb, not the parent of this checkout).
+# The version of debian/changelog must be the one of lib/sslm.h.
+DEBVER	 = $(shell sed -n 's/^\#define SSLM_VERSION[^"]*"\(.*\)"/\1/p' lib/sslm.h)
+deb:
+	@v=$$(dpkg-parsechangelog -S Version) && [ "$$v" = "$(DEBVER)" ] || { \
+	    echo "sslm: debian/changelog says $$v, lib/sslm.h $(DEBVER)" >&2; \
+	    exit 3; }
+	rm -rf build/deb
+	mkdir -p build/deb/sslm-$(DEBVER)
+	tar -cf - --exclude=./build --exclude=./bin --exclude=./.git \
+	    --exclude=./debian/sslm --exclude=./debian/.debhelper . | \
+	    tar -xf - -C build/deb/sslm-$(DEBVER)
+	cd build/deb/sslm-$(DEBVER) && dpkg-buildpackage -us -uc -b
+	@a=$$(dpkg-architecture -qDEB_HOST_ARCH) && \
+	    echo "deb: $(CURDIR)/build/deb/sslm_$(DEBVER)_$$a.deb"
 
 clean:
 	rm -rf build bin
