@@ -25,10 +25,6 @@ c=$t/certs
 run cron -V
 expect_rc 0 "cron env: -V exits 0"
 same "cron env: -V prints the version" "$(cut -d' ' -f1 "$T_OUT")" sslm-mgr
-mkdir -p "$w/links"
-ln -sf "$B/sslm-mgr" "$w/links/sslm-mgr"
-run env -i PATH="$w/links:/usr/bin:/bin" TMPDIR="$w" SSL_MGR_TOPDIR="$t" sslm-mgr -s
-expect_rc 0 "a symlink to sslm-mgr on PATH finds the programs beside the real file"
 # Twin: alone in a directory, it cannot find them, and says so.
 mkdir -p "$w/lone"
 cp "$B/sslm-mgr" "$w/lone/sslm-mgr"
@@ -57,6 +53,10 @@ for s in web-ec mail-ec; do
 	    -CAfile "$c/ca/my-root/curr/cert.pem" \
 	    -untrusted "$c/ca/my-int/curr/cert.pem" "$c/example.com/$s/curr/cert.pem"
 done
+mkdir -p "$w/links"
+ln -sf "$B/sslm-mgr" "$w/links/sslm-mgr"
+run env -i PATH="$w/links:/usr/bin:/bin" TMPDIR="$w" SSL_MGR_TOPDIR="$t" sslm-mgr -s
+expect_rc 0 "a symlink to sslm-mgr on PATH finds the programs beside the real file"
 run cron -q -renew
 expect_rc 0 "-q renew, nothing due: exit 0"
 same "-q renew, nothing due: no output at all" \
