@@ -53,10 +53,9 @@ spki_field_hash(X509 *x, const char *path)
 static int
 run(const char *dir)
 {
-	STACK_OF(X509)	*certs = NULL;
+	X509		*x = NULL;
 	char		 path[4096];
-	char		*buf = NULL, *lib = NULL, *field = NULL;
-	size_t		 len;
+	char		*lib = NULL, *field = NULL;
 	int		 rc = -1;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s%scert.pem", dir,
@@ -64,16 +63,9 @@ run(const char *dir)
 		sslm_warnx("%s: path too long", dir);
 		goto out;
 	}
-	if ((buf = sslm_readfile(path, SSLM_PEM_MAX, &len)) == NULL ||
-	    (certs = sslm_read_certs(buf, len, path)) == NULL)
-		goto out;
-	if (sk_X509_num(certs) == 0) {
-		sslm_warnx("%s: no certificate", path);
-		goto out;
-	}
-	if ((lib = sslm_tlsa_data(sk_X509_value(certs, 0), NULL, 1, 1)) ==
-	    NULL || (field = spki_field_hash(sk_X509_value(certs, 0),
-	    path)) == NULL)
+	if ((x = sslm_acme_first_cert(path)) == NULL ||
+	    (lib = sslm_tlsa_data(x, NULL, 1, 1)) == NULL ||
+	    (field = spki_field_hash(x, path)) == NULL)
 		goto out;
 	if (strcmp(lib, field) == 0) {
 		printf("Matched:\ntlsa hash: %s\n", lib);
@@ -87,8 +79,7 @@ run(const char *dir)
 out:
 	free(lib);
 	free(field);
-	free(buf);
-	sk_X509_pop_free(certs, X509_free);
+	X509_free(x);
 	return rc;
 }
 
