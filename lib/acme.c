@@ -42,7 +42,9 @@
 #define NONCE_MAX	256	/* bytes of a Replay-Nonce we accept */
 #define URL_MAX		2048	/* bytes of a URL we accept */
 #define HDR_MAX		(64 * 1024) /* bytes of all headers of an answer */
-#define TRANSPORT_TRIES	5	/* attempts for connection errors and 5xx */
+#define TRANSPORT_TRIES	5	/* attempts for broken answers and 5xx */
+#define CONNECT_MS	10000L	/* TCP connect and TLS handshake, each try */
+#define STALL_SECS	30L	/* an answer that sends no byte this long */
 
 struct sslm_acme {
 	CURL		*curl;
@@ -617,13 +619,16 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 	return n;
 }
 
-/* Is this transport error worth another attempt? */
+/*
+ * Is this transport error worth another attempt?  A server that cannot
+ * be reached (refused, unresolvable, no TLS answer within the connect
+ * timeout) is not: the next run of the caller tries again, and a caller
+ * going through many services learns it at once.
+ */
 static int
 transient(CURLcode e)
 {
 	switch (e) {
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
@@ -633,6 +638,42 @@ transient(CURLcode e)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Did exchange error e happen before a TLS session was up?  Then a->err
+ * becomes "cannot connect: <why>" and 1 is returned; 0 otherwise.  left
+ * is the time the exchange had, which bounds the connect timeout.
+ */
+static int
+unreachable(struct sslm_acme *a, CURLcode e, long left)
+{
+	curl_off_t	tls = 0;
+	long		oserr = 0;
+
+	if (e == CURLE_COULDNT_RESOLVE_HOST) {
+		snprintf(a->err, sizeof(a->err), "cannot connect: cannot "
+		    "resolve the host name");
+		return 1;
+	}
+	if (e == CURLE_COULDNT_CONNECT) {
+		curl_easy_getinfo(a->curl, CURLINFO_OS_ERRNO, &oserr);
+		snprintf(a->err, sizeof(a->err), "cannot connect: %s",
+		    oserr != 0 ? strerror((int)oserr) :
+		    curl_easy_strerror(e));
+		return 1;
+	}
+	if (e != CURLE_OPERATION_TIMEDOUT ||
+	    curl_easy_getinfo(a->curl, CURLINFO_APPCONNECT_TIME_T, &tls) !=
+	    CURLE_OK || tls != 0)
+		return 0;
+	if (left < CONNECT_MS)
+		snprintf(a->err, sizeof(a->err), "cannot connect: no answer "
+		    "before the deadline of %d seconds", a->seconds);
+	else
+		snprintf(a->err, sizeof(a->err), "cannot connect: no TLS "
+		    "answer within %ld seconds", CONNECT_MS / 1000);
+	return 1;
 }
 
 /* One HTTP exchange, no retries.  0 with r filled (any status), -1 with
@@ -661,7 +702,7 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 	curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, a->err);
 	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, left);
 	curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS,
-	    left < 10000 ? left : 10000L);
+	    left < CONNECT_MS ? left : CONNECT_MS);
 	curl_easy_setopt(a->curl, CURLOPT_NOBODY, 0L);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(a->curl, CURLOPT_NOBODY, 1L);
@@ -683,6 +724,11 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 	if (a->toobig) {
 		sslm_warnx("%s: answer larger than %zu bytes", url, max);
 		*err = CURLE_WRITE_ERROR;
+		return -1;
+	}
+	if (e != CURLE_OK && unreachable(a, e, left)) {
+		*err = CURLE_COULDNT_CONNECT;
+		sslm_warnx("%s: %s", url, a->err);
 		return -1;
 	}
 	if (e != CURLE_OK) {
@@ -995,6 +1041,8 @@ sslm_acme_new(const char *dirurl, const char *cafile, int seconds,
 	}
 	curl_easy_setopt(a->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(a->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(a->curl, CURLOPT_LOW_SPEED_TIME, STALL_SECS);
 	curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (cafile != NULL)

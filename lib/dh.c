@@ -41,18 +41,39 @@ sslm_dh_group_bits(const char *name)
 	return 0;
 }
 
+/* What EVP_PKEY_CTX_set_cb calls: the caller's tick, going on. */
+struct tick {
+	void	(*fn)(void *);
+	void	 *arg;
+};
+
+static int
+on_gen(EVP_PKEY_CTX *ctx)
+{
+	struct tick *t = EVP_PKEY_CTX_get_app_data(ctx);
+
+	if (t != NULL && t->fn != NULL)
+		t->fn(t->arg);
+	return 1;
+}
+
 /*
  * Parameter generation for "DH" keys with the given parameters set on the
- * context first.  NULL (warned as what: reason) on failure.
+ * context first; t (may be NULL) is ticked while it works.  NULL (warned
+ * as what: reason) on failure.
  */
 static EVP_PKEY *
-paramgen(const char *what, const OSSL_PARAM *params)
+paramgen(const char *what, const OSSL_PARAM *params, struct tick *t)
 {
 	EVP_PKEY_CTX	*ctx = NULL;
 	EVP_PKEY	*pk = NULL;
 
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) == NULL ||
-	    EVP_PKEY_paramgen_init(ctx) <= 0 ||
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) != NULL &&
+	    t != NULL) {
+		EVP_PKEY_CTX_set_app_data(ctx, t);
+		EVP_PKEY_CTX_set_cb(ctx, on_gen);
+	}
+	if (ctx == NULL || EVP_PKEY_paramgen_init(ctx) <= 0 ||
 	    EVP_PKEY_CTX_set_params(ctx, params) <= 0 ||
 	    EVP_PKEY_paramgen(ctx, &pk) <= 0) {
 		sslm_warnx("%s: %s", what, sslm_ossl_reason());
@@ -80,12 +101,19 @@ sslm_dh_named(const char *name)
 	params[0] = OSSL_PARAM_construct_utf8_string(
 	    OSSL_PKEY_PARAM_GROUP_NAME, lower, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	return paramgen(lower, params);
+	return paramgen(lower, params, NULL);
 }
 
 EVP_PKEY *
 sslm_dh_generate(int bits)
 {
+	return sslm_dh_generate_tick(bits, NULL, NULL);
+}
+
+EVP_PKEY *
+sslm_dh_generate_tick(int bits, void (*fn)(void *), void *arg)
+{
+	struct tick	 t = { fn, arg };
 	OSSL_PARAM	 params[4];
 	char		 type[] = "generator", what[32];
 	int		 gen = 2;
@@ -104,7 +132,7 @@ sslm_dh_generate(int bits)
 	params[2] = OSSL_PARAM_construct_int(
 	    OSSL_PKEY_PARAM_DH_GENERATOR, &gen);
 	params[3] = OSSL_PARAM_construct_end();
-	return paramgen(what, params);
+	return paramgen(what, params, fn != NULL ? &t : NULL);
 }
 
 char *

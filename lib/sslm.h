@@ -618,6 +618,8 @@ EVP_PKEY *sslm_dh_named(const char *name);
 /* Fresh safe-prime parameters, generator 2, bits 512..16384 (slow).
  * NULL (warned).  EVP_PKEY_free it. */
 EVP_PKEY *sslm_dh_generate(int bits);
+/* The same, calling fn(arg) now and then while it works (progress). */
+EVP_PKEY *sslm_dh_generate_tick(int bits, void (*fn)(void *), void *arg);
 /* PKCS#3 PEM ("DH PARAMETERS") of pk, a new NUL-terminated string of
  * *lenp bytes (free); NULL (warned). */
 char	*sslm_dh_pem(EVP_PKEY *pk, size_t *lenp);

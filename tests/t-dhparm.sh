@@ -205,3 +205,39 @@ fi
 run sslm-dhparm -V
 expect_rc 0 "-V: exit 0"
 same "-V: version" "$(cat "$T_OUT")" "sslm-dhparm 0.1.0"
+
+# ---- progress: at a terminal only -----------------------------------------
+# Generating says on a terminal which file and size it works on, rewriting
+# its line each second, and ends the line with the time it took; a named
+# group (instant) and any run whose standard error is not a terminal
+# (cron, a pipe) print nothing there.
+mkdir -p tty
+run python3 "$SSLM_TOP/tests/ptyrun.py" "$T_OUT" "$w/tty.err" \
+    sslm-dhparm -b 512 -k 512,ffdhe2048 tty
+cp "$w/tty.err" "$T_ERR"
+expect_rc 0 "at a terminal: exit 0"
+tr '\r' '\n' <"$T_ERR" | sed '/^$/d' >"$w/tty.lines"
+if grep -Eq '^sslm-dhparm: tty/dh/dh512\.pem: generating 512-bit parameters, [0-9]+ s$' \
+    "$w/tty.lines"; then
+	ok "at a terminal: says which file and size it is generating"
+else
+	notok "at a terminal: says which file and size it is generating" \
+	    "$(cat "$w/tty.lines")"
+fi
+if tail -1 "$w/tty.lines" | grep -Eq '^sslm-dhparm: tty/dh/dh512\.pem: generated 512-bit parameters in [0-9]+ s$' &&
+    [ "$(grep -c '' "$T_ERR")" -eq 1 ]; then
+	ok "at a terminal: one line, rewritten, ending with the time taken"
+else
+	notok "at a terminal: one line, rewritten, ending with the time taken" \
+	    "$(cat -A "$T_ERR" | head -c 400)"
+fi
+if grep -q 'ffdhe' "$T_ERR"; then
+	notok "at a terminal: nothing for a named group" "$(cat "$T_ERR")"
+else
+	ok "at a terminal: nothing for a named group"
+fi
+same "at a terminal: stdout as before" "$(grep -c '^           - ' "$T_OUT")" 2
+check "at a terminal: the file is made" test -s tty/dh/dh512.pem
+run sslm-dhparm -f -b 512 -k 512 tty
+expect_rc 0 "not a terminal: exit 0"
+expect_err_lines 0 "not a terminal: nothing on stderr while generating"

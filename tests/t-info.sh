@@ -508,3 +508,21 @@ else
 	notok "text: long Sans wrap after 60 characters of names, all kept" \
 	    "$(cat "$w/sans.txt")"
 fi
+
+# ---- -s, as ssl-mgr's usage line shows it: the summary ------------------
+run sslm-info "$w/leaf.pem" "$w/ca.pem"
+cp "$T_OUT" "$w/plain.txt"
+run sslm-info -s "$w/leaf.pem" "$w/ca.pem"
+expect_rc 0 "-s: exit 0"
+expect_err_lines 0 "-s: not taken for a file name (nothing on stderr)"
+check "-s: the summary, as without options" cmp "$T_OUT" "$w/plain.txt"
+check "-s: the summary has the leaf's subject" \
+    grep -q '^Subject  : .*CN=mail.example.com' "$T_OUT"
+run sslm-info --summary "$w/leaf.pem" "$w/ca.pem"
+check "--summary: the same" cmp "$T_OUT" "$w/plain.txt"
+run sslm-info -s -j "$w/leaf.pem"
+expect_rc 2 "-s with -j: usage, exit 2"
+run sslm-info -s -v "$w/leaf.pem"
+expect_rc 2 "-s with -v: usage, exit 2"
+run sslm-info -h
+check "-h: the usage shows -s" grep -q '^usage: sslm-info \[-jstv\]' "$T_OUT"

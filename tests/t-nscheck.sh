@@ -443,6 +443,38 @@ if [ "$(grep -c 'ns1\.example\.test' "$T_ERR")" -eq 0 ]; then
 else
 	notok "never catches up: ns1 not named" "$(cat "$T_ERR")"
 fi
+# The same wait at a terminal says every 3 s which server lags and for
+# how long (one line each time); through a pipe (cron) it says nothing
+# until the end.
+run python3 "$SSLM_TOP/tests/ptyrun.py" "$T_OUT" "$w/tty.err" \
+    sslm-nscheck -p "$PORT" -w 4 "$w/v3.json"
+cp "$w/tty.err" "$T_ERR"
+expect_rc 1 "at a terminal: still exit 1"
+expect_err_match "^sslm-nscheck: waiting 3 s: example\\.test: ns2\\.example\\.test \\(127\\.0\\.10\\.2 port $PORT\\) still lag\$" \
+    "at a terminal: the lagging server and the time waited"
+if grep -q '^sslm-nscheck: waiting.*ns1\.example\.test' "$T_ERR"; then
+	notok "at a terminal: the server in sync is not named" "$(cat "$T_ERR")"
+else
+	ok "at a terminal: the server in sync is not named"
+fi
+if [ "$(grep -c 'still lag' "$T_ERR")" -eq 1 ] &&
+    [ "$(grep -c '^sslm-nscheck: ' "$T_ERR")" -eq "$(wc -l <"$T_ERR")" ]
+then
+	ok "at a terminal: one progress line in 4 s, each line whole"
+else
+	notok "at a terminal: one progress line in 4 s, each line whole" \
+	    "$(cat "$T_ERR")"
+fi
+expect_jq '.converged == false' "at a terminal: stdout is the report"
+run nsc -w 4 "$w/v3.json"
+expect_rc 1 "through a pipe: exit 1"
+if grep -q 'waiting\|still lag' "$T_ERR"; then
+	notok "through a pipe: no progress lines" "$(cat "$T_ERR")"
+else
+	ok "through a pipe: no progress lines"
+fi
+expect_err_match "^sslm-nscheck: example\\.test: not converged after" \
+    "through a pipe: the end is still reported"
 dns_thaw && dns_sync
 
 # ---- a wrong value on one server, its serial newer -------------------------------------------

@@ -162,7 +162,8 @@ reason "^sslm-verify: leaf.pem: depth 1 CN=Test Int: unable to get local issuer 
 agree "unknown root" -purpose sslserver -CAfile root2.pem -untrusted int.pem \
     leaf.pem
 run sslm-verify -c int.pem leaf.pem
-reason "unable to get local issuer certificate$" "not in the system store"
+reason "unable to get local issuer certificate \\(a private root: trust it with -C FILE; an intermediate: give it with -c FILE\\)$" \
+    "not in the system store: says how to trust it"
 agree "system store" -purpose sslserver -untrusted int.pem leaf.pem
 run sslm-verify -C root1.pem leaf.pem
 reason "depth 0 CN=www.example.com: unable to get local issuer certificate$" \
@@ -311,3 +312,71 @@ run sslm-verify --bogus
 expect_rc 2 "unknown option: exit 2"
 run sslm-verify -V
 check "-V: prints the version" grep -q '^sslm-verify [0-9]' "$T_OUT"
+
+# ---- a store of the ca-self example: its own root, or how to trust one ------
+# A service signed by the store's local CA verifies against the store's
+# root (certs/ca/<root>/curr/cert.pem, found by walking up) without -C;
+# out of the store, the one line says how to trust the private root.
+ca_self_tree store
+(cd "$t" && sh "$SSLM_TOP/examples/ca-self/make-ca" root &&
+    sslm-mgr -renew && sslm-mgr -roll) >store.log 2>&1 ||
+    notok "ca-self store built" "$(tail -5 store.log)"
+c=$t/certs
+sroot=$c/ca/my-root/curr/cert.pem
+svc=$c/example.com/web-ec/curr
+check "ca-self store: the root and the service exist" \
+    test -s "$sroot" -a -s "$svc/cert.pem" -a -s "$svc/chain.pem"
+run sslm-verify -n www.example.com "$svc"
+expect_rc 0 "store dir: valid without -C (the store's own root)"
+same "store dir: says valid" "$(cat "$T_OUT")" "$svc/cert.pem: valid"
+expect_err_lines 0 "store dir: nothing on stderr"
+agree "store dir" -CAfile "$sroot" -untrusted "$svc/chain.pem" \
+    -verify_hostname www.example.com "$svc/cert.pem"
+run sslm-verify "$svc/cert.pem"
+expect_rc 0 "a file of the store dir: the same"
+run sslm-verify -n www.example.com "$svc/"
+expect_rc 0 "store dir with a trailing slash: the same"
+# chain.pem without the root: the root comes from the store, by issuer.
+mkdir "$c/example.com/web-ec/noroot"
+cp "$svc/cert.pem" "$c/example.com/web-ec/noroot/"
+cp "$c/ca/my-int/curr/cert.pem" "$c/example.com/web-ec/noroot/chain.pem"
+run sslm-verify "$c/example.com/web-ec/noroot"
+expect_rc 0 "store dir, chain without the root: the store's root is used"
+agree "chain without the root" -CAfile "$sroot" \
+    -untrusted "$c/ca/my-int/curr/cert.pem" "$svc/cert.pem"
+
+# The same files out of the store: the private root is unknown.
+mkdir away away-noroot
+cp "$svc/cert.pem" "$svc/chain.pem" away/
+cp "$c/example.com/web-ec/noroot/cert.pem" \
+    "$c/example.com/web-ec/noroot/chain.pem" away-noroot/
+run sslm-verify away
+reason '^sslm-verify: away/cert.pem: depth 2 .*CN=.*: self.signed certificate in certificate chain \(a private root: trust it with -C FILE\)$' \
+    "out of the store, root in chain.pem"
+agree "out of the store" -untrusted away/chain.pem away/cert.pem
+run sslm-verify away-noroot
+reason 'unable to get local issuer certificate \(a private root: trust it with -C FILE; an intermediate: give it with -c FILE\)$' \
+    "out of the store, no root"
+run sslm-verify -C "$sroot" away
+expect_rc 0 "out of the store, -C root: valid"
+# -C is the only anchor when given: no store root, and no -C hint.
+run sslm-verify -C root1.pem "$svc"
+reason 'depth 2 .*: self.signed certificate in certificate chain$' \
+    "store dir with another -C root"
+agree "store dir with another -C root" -CAfile root1.pem \
+    -untrusted "$svc/chain.pem" "$svc/cert.pem"
+# The store's root is the file under certs/ca, not the root of chain.pem:
+# a store whose my-root is another certificate does not verify.
+cp -R "$t" forged
+rm -f "$(cd forged/certs/ca/my-root/curr && pwd -P)/cert.pem"
+cp root2.pem "$(cd forged/certs/ca/my-root/curr && pwd -P)/cert.pem"
+run sslm-verify forged/certs/example.com/web-ec/curr
+reason 'self.signed certificate in certificate chain \(a private root' \
+    "a store whose root is another certificate"
+# An intermediate under certs/ca is no trust anchor.
+cp -R "$t" introot
+cp "$c/ca/my-int/curr/cert.pem" "$(cd introot/certs/ca/my-root/curr &&
+    pwd -P)/cert.pem"
+run sslm-verify introot/certs/example.com/web-ec/noroot
+reason 'unable to get local issuer certificate' \
+    "an intermediate under certs/ca is not trusted as a root"

@@ -142,17 +142,53 @@ due(const struct opts *o, const struct key *k, const char *path)
 	return time(NULL) - st.st_mtime > o->age_days * 86400L;
 }
 
+/* The progress line of a slow generation (a terminal only). */
+struct prog {
+	const char	*path;
+	int		 bits;
+	time_t		 t0, last;
+};
+
+/* Called while the primes are searched: rewrite the line each second. */
+static void
+tick(void *arg)
+{
+	struct prog	*p = arg;
+	time_t		 now = time(NULL);
+
+	if (now == p->last)
+		return;
+	p->last = now;
+	fprintf(stderr, "\r%s: %s: generating %d-bit parameters, %lld s",
+	    sslm_getprogname(), p->path, p->bits, (long long)(now - p->t0));
+}
+
 /* Make the file of one key.  0 or -1 (warned, nothing left behind). */
 static int
 make_key(const struct key *k, const char *path)
 {
 	EVP_PKEY	*pk;
+	struct prog	 p;
 	char		*pem = NULL;
 	size_t		 len = 0;
-	int		 rc = -1;
+	int		 rc = -1, tty;
 
+	/* Generating takes minutes: say so at a terminal, not to cron. */
+	tty = k->bits != 0 && isatty(STDERR_FILENO);
+	p.path = path;
+	p.bits = k->bits;
+	p.t0 = time(NULL);
+	p.last = p.t0 - 1;
+	if (tty)
+		tick(&p);
 	pk = k->bits == 0 ? sslm_dh_named(k->name) :
-	    sslm_dh_generate(k->bits);
+	    sslm_dh_generate_tick(k->bits, tty ? tick : NULL, &p);
+	if (tty)
+		fprintf(stderr, pk != NULL ?
+		    "\r%s: %s: generated %d-bit parameters in %lld s\n" :
+		    "\r%s: %s: generating %d-bit parameters failed after "
+		    "%lld s\n", sslm_getprogname(), path, k->bits,
+		    (long long)(time(NULL) - p.t0));
 	if (pk == NULL)
 		return -1;
 	if ((pem = sslm_dh_pem(pk, &len)) != NULL &&

@@ -39,7 +39,7 @@ static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: sslm-info [-jtv] [-a time] [-e days] [file ...]\n");
+	    "usage: sslm-info [-jstv] [-a time] [-e days] [file ...]\n");
 	exit(status);
 }
 
@@ -198,6 +198,7 @@ main(int argc, char *argv[])
 		{ "expires-within",	required_argument,	NULL, 'e' },
 		{ "json",		no_argument,		NULL, 'j' },
 		{ "text",		no_argument,		NULL, 't' },
+		{ "summary",		no_argument,		NULL, 's' },
 		{ "verbose",		no_argument,		NULL, 'v' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "version",		no_argument,		NULL, 'V' },
@@ -212,7 +213,7 @@ main(int argc, char *argv[])
 	memset(&r, 0, sizeof(r));
 	o.within = -1;
 	o.now = time(NULL);
-	while ((ch = getopt_long(argc, argv, "a:e:hjtvV", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "a:e:hjstvV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'a':
@@ -229,6 +230,7 @@ main(int argc, char *argv[])
 		case 'j':
 			o.json = 1;
 			break;
+		case 's':	/* ssl-mgr's usage advertises -s: the summary */
 		case 't':
 			o.text = 1;
 			break;

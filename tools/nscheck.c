@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <ldns/ldns.h>
@@ -35,6 +36,8 @@
 #define MAX_ADDRS	16		/* addresses of one NS name */
 #define MAX_OVR		64		/* --ns-addr options */
 #define BACKOFF_START	50		/* ms before the second round */
+#define PROGRESS_MS	3000		/* between progress lines (a tty) */
+#define PROGRESS_NAMES	4		/* servers named in one line */
 
 struct opts {
 	long long	 deadline_ms;
@@ -779,6 +782,46 @@ laggards(const struct zone *z)
 	    (long long)z->elapsed);
 }
 
+/*
+ * The progress line of a wait, on a terminal: which servers still lag
+ * and for how long, all zones on one line, the first PROGRESS_NAMES
+ * servers by name.  Written with one call, so it stays one line.
+ */
+static void
+progress(const struct zone *zs, size_t nz, long long ms)
+{
+	char	 line[1024], b[96];
+	size_t	 i, j, len, named = 0, more = 0;
+
+	len = (size_t)snprintf(line, sizeof(line), "%s: waiting %lld s:",
+	    sslm_getprogname(), ms / 1000);
+	for (i = 0; i < nz; i++) {
+		if (zs[i].elapsed != -1)
+			continue;
+		if (len < sizeof(line))
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+			    "%s %s:", named + more > 0 ? ";" : "",
+			    zs[i].apex);
+		for (j = 0; j < zs[i].ns; j++) {
+			if (zs[i].s[j].done)
+				continue;
+			if (named == PROGRESS_NAMES) {
+				more++;
+				continue;
+			}
+			sslm_dns_server_str(&zs[i].s[j].a, b, sizeof(b));
+			if (len < sizeof(line))
+				len += (size_t)snprintf(line + len,
+				    sizeof(line) - len, " %s (%s)",
+				    zs[i].s[j].name, b);
+			named++;
+		}
+	}
+	if (more > 0 && len < sizeof(line))
+		snprintf(line + len, sizeof(line) - len, " and %zu more", more);
+	fprintf(stderr, "%s still lag\n", line);
+}
+
 /* ---- main ----------------------------------------------------------- */
 
 static void
@@ -809,9 +852,9 @@ run(const char *file, const struct opts *o)
 	json_error_t	 je;
 	char		*buf = NULL, path[32];
 	size_t		 len, nz = 0, i;
-	long long	 t0, now, backoff = BACKOFF_START, nap;
+	long long	 t0, now, backoff = BACKOFF_START, nap, said;
 	long		 pending;
-	int		 rc = SSLM_EXIT_FAIL, round;
+	int		 rc = SSLM_EXIT_FAIL, round, tty;
 
 	t0 = sslm_dns_now_ms();
 	if ((buf = sslm_readfile(file, IN_MAX, &len)) == NULL)
@@ -850,12 +893,19 @@ run(const char *file, const struct opts *o)
 			sslm_warnx("%s: primary serial %u, %zu servers",
 			    zs[i].apex, zs[i].serial, zs[i].ns);
 	}
+	/* Progress on a terminal only: cron and pipes get the end. */
+	tty = isatty(STDERR_FILENO);
+	said = sslm_dns_now_ms();
 	for (round = 1;; round++) {
 		if ((pending = round_run(zs, nz, o, t0)) == -1)
 			goto out;
 		now = sslm_dns_now_ms();
 		if (pending == 0 || now - t0 >= o->deadline_ms)
 			break;
+		if (tty && now - said >= PROGRESS_MS) {
+			progress(zs, nz, now - t0);
+			said = now;
+		}
 		nap = backoff;
 		if (nap > o->deadline_ms - (now - t0))
 			nap = o->deadline_ms - (now - t0);

@@ -6,6 +6,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -24,6 +26,10 @@
 
 /* Bound on the certificates of a -C trust file. */
 #define CAFILE_MAX	10000
+/* Levels walked up from a store directory to find certs/ca. */
+#define UP_MAX		8
+/* Local CAs of one store looked at. */
+#define ROOTS_MAX	100
 
 struct opts {
 	const char	*cafile;
@@ -44,6 +50,7 @@ struct result {
 	int		 depth;		/* -1: none */
 	X509		*bad;		/* at depth; not owned */
 	int		 keymatch;	/* -1: no key given */
+	int		 private_root;	/* 1, 2: say how to trust (-C) */
 };
 
 static void
@@ -130,8 +137,11 @@ report(const struct opts *o, const char *label, X509_STORE_CTX *ctx,
 
 	if (!r->valid) {
 		dn = sslm_info_name(X509_get_subject_name(r->bad));
-		sslm_warnx("%s: depth %d %s: %s", label, r->depth,
-		    dn != NULL ? dn : "?", r->error);
+		sslm_warnx("%s: depth %d %s: %s%s", label, r->depth,
+		    dn != NULL ? dn : "?", r->error, r->private_root == 1 ?
+		    " (a private root: trust it with -C FILE)" :
+		    r->private_root == 2 ? " (a private root: trust it with "
+		    "-C FILE; an intermediate: give it with -c FILE)" : "");
 		free(dn);
 	}
 	if (!o->json) {
@@ -240,6 +250,88 @@ set_params(const struct opts *o, X509_STORE_CTX *ctx)
 	return X509_VERIFY_PARAM_set1_host(p, o->name, 0) ? 0 : -1;
 }
 
+/*
+ * Add to st the self-signed CA certificates of dir/ca/<name>/curr/
+ * cert.pem.  Returns how many, 0 when dir has no ca directory, -1 on a
+ * failure to add (warned).  Unreadable or non-root entries are skipped.
+ */
+static int
+add_roots(X509_STORE *st, const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	X509		*x;
+	FILE		*fp;
+	char		 ca[PATH_MAX], path[PATH_MAX];
+	int		 n = 0, seen = 0;
+
+	if (snprintf(ca, sizeof(ca), "%s/ca", dir) >= (int)sizeof(ca) ||
+	    (d = opendir(ca)) == NULL)
+		return 0;
+	while (n >= 0 && seen < ROOTS_MAX && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || snprintf(path, sizeof(path),
+		    "%s/%s/curr/cert.pem", ca, e->d_name) >=
+		    (int)sizeof(path) || (fp = fopen(path, "r")) == NULL)
+			continue;
+		seen++;
+		x = PEM_read_X509(fp, NULL, NULL, NULL);
+		fclose(fp);
+		if (x != NULL && X509_check_issued(x, x) == X509_V_OK &&
+		    X509_check_ca(x) != 0) {
+			if (X509_STORE_add_cert(st, x))
+				n++;
+			else {
+				sslm_warnx("%s: %s", path,
+				    sslm_ossl_reason());
+				n = -1;
+			}
+		}
+		X509_free(x);
+	}
+	closedir(d);
+	ERR_clear_error();
+	return n;
+}
+
+/*
+ * The roots of the store that holds the directory of path: walking up
+ * from it, the first CERTS/ca (or TOP/certs/ca) found.  0 or -1.
+ */
+static int
+store_roots(X509_STORE *st, const char *path)
+{
+	char	*real, *slash, top[PATH_MAX];
+	int	 i, n = 0;
+
+	if ((real = realpath(path, NULL)) == NULL)
+		return 0;
+	for (i = 0; i < UP_MAX && n == 0; i++) {
+		if ((slash = strrchr(real, '/')) == NULL || slash == real)
+			break;
+		*slash = '\0';
+		if ((n = add_roots(st, real)) == 0 &&
+		    snprintf(top, sizeof(top), "%s/certs", real) <
+		    (int)sizeof(top))
+			n = add_roots(st, top);
+	}
+	free(real);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * Could a trust anchor given with -C have made this error go away?  1:
+ * the chain ends in a self-signed certificate nobody trusts; 2: the top
+ * certificate's issuer is not known (a root or an intermediate); 0 no.
+ */
+static int
+private_root(int err)
+{
+	if (err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+	    err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)
+		return 1;
+	return err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ? 2 : 0;
+}
+
 static int
 run(struct opts *o, const char *arg)
 {
@@ -248,7 +340,7 @@ run(struct opts *o, const char *arg)
 	X509_STORE_CTX	*ctx = NULL;
 	EVP_PKEY	*key = NULL;
 	X509		*leaf, *x;
-	struct result	 r = { 1, NULL, -1, NULL, -1 };
+	struct result	 r = { 1, NULL, -1, NULL, -1, 0 };
 	char		 cert[PATH_MAX], chain[PATH_MAX], *files[1];
 	int		 form, v, rc = -1;
 
@@ -278,7 +370,8 @@ run(struct opts *o, const char *arg)
 	if (o->keyfile != NULL &&
 	    (key = sslm_load_privkey(o->keyfile)) == NULL)
 		goto out;
-	if ((store = make_store(o->cafile)) == NULL)
+	if ((store = make_store(o->cafile)) == NULL ||
+	    (form && o->cafile == NULL && store_roots(store, cert) == -1))
 		goto out;
 	if ((ctx = X509_STORE_CTX_new()) == NULL ||
 	    !X509_STORE_CTX_init(ctx, store, leaf, certs) ||
@@ -298,6 +391,8 @@ run(struct opts *o, const char *arg)
 		r.depth = X509_STORE_CTX_get_error_depth(ctx);
 		r.error = X509_verify_cert_error_string(
 		    X509_STORE_CTX_get_error(ctx));
+		r.private_root = o->cafile != NULL ? 0 :
+		    private_root(X509_STORE_CTX_get_error(ctx));
 		if ((r.bad = X509_STORE_CTX_get_current_cert(ctx)) == NULL)
 			r.bad = leaf;
 	} else if (r.keymatch == 0) {

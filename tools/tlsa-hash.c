@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sslm-tlsa-hash: ssl-mgr's tlsa-hash, with its interface and output.
+ * The DANE 3 1 1 value (SHA-256 of the DER SubjectPublicKeyInfo) of
+ * <dir>/cert.pem, computed twice: as sslm-tlsagen publishes it (the
+ * public key re-encoded by the library) and from the certificate's own
+ * SubjectPublicKeyInfo field; the two must agree.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "sslm.h"
+
+static void usage(int) __attribute__((__noreturn__));
+
+static void
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: sslm-tlsa-hash [-hV] [dir]\n"
+	    "  DANE 3 1 1 hash of dir/cert.pem (dir defaults to ./), "
+	    "computed two ways\n");
+	exit(status);
+}
+
+/*
+ * SHA-256 hex of the certificate's SubjectPublicKeyInfo as it is
+ * encoded in the certificate, not through the key object.  New string
+ * (free); NULL (warned as path: why).
+ */
+static char *
+spki_field_hash(X509 *x, const char *path)
+{
+	unsigned char	*der = NULL;
+	char		*hex;
+	int		 n;
+
+	if ((n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) <= 0) {
+		sslm_warnx("%s: public key: %s", path, sslm_ossl_reason());
+		return NULL;
+	}
+	hex = sslm_digest_hex("SHA256", der, (size_t)n);
+	OPENSSL_free(der);
+	return hex;
+}
+
+/* Print the verdict for dir.  0 matched, 1 mismatched, -1 (warned). */
+static int
+run(const char *dir)
+{
+	X509		*x = NULL;
+	char		 path[4096];
+	char		*lib = NULL, *field = NULL;
+	int		 rc = -1;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%scert.pem", dir,
+	    dir[strlen(dir) - 1] == '/' ? "" : "/") >= sizeof(path)) {
+		sslm_warnx("%s: path too long", dir);
+		goto out;
+	}
+	if ((x = sslm_acme_first_cert(path)) == NULL ||
+	    (lib = sslm_tlsa_data(x, NULL, 1, 1)) == NULL ||
+	    (field = spki_field_hash(x, path)) == NULL)
+		goto out;
+	if (strcmp(lib, field) == 0) {
+		printf("Matched:\ntlsa hash: %s\n", lib);
+		rc = 0;
+	} else {
+		printf("** Warning: Mismatched:\n internal: %s\n  in cert: "
+		    "%s\n", lib, field);
+		sslm_warnx("%s: the two hashes differ", path);
+		rc = 1;
+	}
+out:
+	free(lib);
+	free(field);
+	X509_free(x);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help",	no_argument,	NULL, 'h' },
+		{ "version",	no_argument,	NULL, 'V' },
+		{ NULL,		0,		NULL, 0 }
+	};
+	int	ch, rc;
+
+	sslm_setprogname(argv[0]);
+	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(SSLM_EXIT_OK);
+			break;
+		case 'V':
+			return sslm_version();
+		default:
+			usage(SSLM_EXIT_USAGE);
+		}
+	}
+	if (argc - optind > 1 || (argc - optind == 1 &&
+	    argv[optind][0] == '\0'))
+		usage(SSLM_EXIT_USAGE);
+	rc = run(argc - optind == 1 ? argv[optind] : ".");
+	if (sslm_flush_stdout() == -1)
+		rc = -1;
+	if (rc == -1)
+		return SSLM_EXIT_FAIL;
+	return rc == 1 ? SSLM_EXIT_FAIL : SSLM_EXIT_OK;
+}
