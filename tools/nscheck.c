@@ -45,6 +45,7 @@ struct opts {
 	int		 interval_ms;
 	int		 nsport;
 	int		 verbose;
+	int		 progress;	/* -P: progress lines without a tty */
 	int		 sysres;
 	int		 family;	/* 0, AF_INET or AF_INET6 */
 	char		*ovr_name[MAX_OVR];
@@ -98,7 +99,7 @@ static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: sslm-nscheck [-46Sv] [-i ms] [-p port] [-t ms] "
+	    "usage: sslm-nscheck [-46PSv] [-i ms] [-p port] [-t ms] "
 	    "[-w seconds]\n"
 	    "                    [-a name=addr[:port]] [file]\n");
 	exit(status);
@@ -893,8 +894,8 @@ run(const char *file, const struct opts *o)
 			sslm_warnx("%s: primary serial %u, %zu servers",
 			    zs[i].apex, zs[i].serial, zs[i].ns);
 	}
-	/* Progress on a terminal only: cron and pipes get the end. */
-	tty = isatty(STDERR_FILENO);
+	/* Progress on a terminal (or with -P): cron and pipes get the end. */
+	tty = o->progress || isatty(STDERR_FILENO);
 	said = sslm_dns_now_ms();
 	for (round = 1;; round++) {
 		if ((pending = round_run(zs, nz, o, t0)) == -1)
@@ -977,6 +978,7 @@ main(int argc, char *argv[])
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "interval",		required_argument,	NULL, 'i' },
 		{ "ns-port",		required_argument,	NULL, 'p' },
+		{ "progress",		no_argument,		NULL, 'P' },
 		{ "system-resolver",	no_argument,		NULL, 'S' },
 		{ "timeout",		required_argument,	NULL, 't' },
 		{ "verbose",		no_argument,		NULL, 'v' },
@@ -995,7 +997,7 @@ main(int argc, char *argv[])
 	o.timeout_ms = 1000;
 	o.interval_ms = 500;
 	o.nsport = 53;
-	while ((ch = getopt_long(argc, argv, "46a:hi:p:St:vVw:", longopts,
+	while ((ch = getopt_long(argc, argv, "46a:hi:p:PSt:vVw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -1016,6 +1018,9 @@ main(int argc, char *argv[])
 			if (num_arg(optarg, 1, 65535, &v) == -1)
 				usage(SSLM_EXIT_USAGE);
 			o.nsport = (int)v;
+			break;
+		case 'P':
+			o.progress = 1;
 			break;
 		case 'S':
 			o.sysres = 1;
