@@ -475,6 +475,10 @@ else
 fi
 expect_err_match "^sslm-nscheck: example\\.test: not converged after" \
     "through a pipe: the end is still reported"
+run nsc -P -w 4 "$w/v3.json"
+expect_rc 1 "-P through a pipe: exit 1"
+expect_err_match "^sslm-nscheck: waiting 3 s: example\\.test: ns2\\.example\\.test .* still lag\$" \
+    "-P through a pipe: the progress line all the same"
 dns_thaw && dns_sync
 
 # ---- a wrong value on one server, its serial newer -------------------------------------------
