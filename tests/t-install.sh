@@ -86,7 +86,14 @@ inst_units "$SSLM_TMP/vroot" "$pfx/lib/systemd/system" "$pfx/bin"
 inst_version "$d" "$pfx"
 cp -a "$d$pfx/bin" "$SSLM_TMP/nobin"
 rm "$SSLM_TMP/nobin/sslm-conf"
-run cron_env "$SSLM_TMP/nobin/sslm-mgr" -V
+# Only the system tools it needs on PATH: an sslm installed in /usr/bin
+# on this machine must not stand in for the missing one.
+mkdir -p "$SSLM_TMP/sysbin"
+for p in readlink sed mktemp rm cat; do
+	ln -sf "$(command -v "$p")" "$SSLM_TMP/sysbin/$p"
+done
+run env -i PATH="$SSLM_TMP/sysbin" TMPDIR="$SSLM_TMP" /bin/sh \
+    "$SSLM_TMP/nobin/sslm-mgr" -V
 expect_rc 3 "sslm-mgr -V with no sslm-conf beside it: exit 3"
 expect_err_match '^sslm-mgr: cannot run sslm-conf' "... and says so"
 ln -s "$d$pfx/bin/sslm-mgr" "$SSLM_TMP/sslm-mgr-link"
