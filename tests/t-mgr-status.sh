@@ -81,10 +81,21 @@ chmod 0755 "$pub"
 mkdir -m 1777 "$pub/tmp"
 cp -a "$t" "$pub/tree"
 chmod -R a+rX "$pub/tree"
+# The programs as installed (the checkout may sit where nobody cannot
+# look), and an ssh that records its calls where nobody can write.
+mkdir -m 0755 "$pub/bin"
+cp "$SSLM_BIN"/sslm-* "$pub/bin/"
+chmod 0755 "$pub/bin"/*
+cat >"$pub/ssh" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >>"$pub/tmp/ssh.calls"
+exit 255
+EOF
+chmod 0755 "$pub/ssh"
 asnobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    env TMPDIR="$pub/tmp" SSL_MGR_TOPDIR="$pub/tree" \
-	    PATH="$SSLM_BIN:/usr/bin:/bin" SSLM_SSH="$SSLM_SSH" sslm-mgr "$@"
+	    env -i TMPDIR="$pub/tmp" SSL_MGR_TOPDIR="$pub/tree" \
+	    PATH=/usr/bin:/bin SSLM_SSH="$pub/ssh" "$pub/bin/sslm-mgr" "$@"
 }
 snap "$pub/tree" >"$w/before"
 run asnobody -s
@@ -98,9 +109,11 @@ expect_jq '[.services[] | .curr.due == false] | length == 4 and all' \
     "nobody: --json has the four services, none due"
 snap "$pub/tree" >"$w/after"
 check "nobody: nothing changed" cmp "$w/before" "$w/after"
+check "nobody: the remote host was not contacted" test ! -e "$pub/tmp/ssh.calls"
 # and the twin: a renew as nobody cannot take the lock
 run asnobody -renew
 expect_rc 3 "nobody: a renew (which writes) fails"
+expect_err_match "$pub/tree/certs" "nobody: ... on the store it cannot write"
 cp -a "$t" "$w/ro"
 chmod -R a-w "$w/ro"
 snap "$w/ro" >"$w/before"
