@@ -195,7 +195,7 @@ int	 sslm_sel_parse(char *const *argv, int argc, struct sslm_sel **sel,
 	    int *nsel);
 void	 sslm_sel_free(struct sslm_sel *, int);
 
-/* ---- file.c: crash-safe writes ------------------------------------------ */
+/* ---- file.c: crash-safe writes, trees below a directory fd -------------- */
 
 /* write(2) all of buf, retrying on EINTR.  0 or -1 (errno set). */
 int	 sslm_write_all(int fd, const void *buf, size_t len);
@@ -215,6 +215,147 @@ int	 sslm_write_file(const char *path, const void *buf, size_t len,
  * 0 or -1 (warned).
  */
 int	 sslm_create_excl(const char *path, const void *buf, size_t len);
+
+/*
+ * file.c, relative to a directory fd: nothing below the starting directory
+ * is followed through a symbolic link.  Functions taking a step hook call
+ * it (when not NULL) before each change to the file system, in a fixed
+ * order, so that a test can kill the caller at every step.
+ */
+
+/* One regular file held in memory; data is wiped when freed. */
+struct sslm_fbuf {
+	char		 name[72];
+	unsigned char	*data;
+	size_t		 len;
+	mode_t		 mode;		/* permission bits */
+	struct timespec	 mtime;
+};
+
+/* The files of one directory, sorted by name; present 0: no directory. */
+struct sslm_fset {
+	struct sslm_fbuf *f;
+	size_t		 n;
+	int		 present;
+	int		 bad;		/* unreadable: equal to nothing */
+};
+
+/*
+ * Read the regular file name of dfd (never through a link), at most max
+ * bytes, into *f (f->data malloc'ed: wipe and free it, or put f in a set
+ * and sslm_fset_free it).  0, or -1 with errno set, not warned: ENOENT,
+ * ELOOP (a link), EINVAL (not a regular file), EFBIG (over max), EAGAIN
+ * (changed while read).
+ */
+int	 sslm_read_at(int dfd, const char *name, size_t max,
+	    struct sslm_fbuf *f);
+/*
+ * Read every file of directory dfd into *s (present 1).  Only regular
+ * files with names sslm_valid_filename accepts, at most maxn of them and
+ * max bytes each: anything else, with strict, is warned (what names the
+ * directory) and fails; without strict it marks the set bad (0 returned,
+ * nothing warned).  0, or -1 with *s freed.
+ */
+int	 sslm_fset_read(int dfd, const char *what, int strict, size_t maxn,
+	    size_t max, struct sslm_fset *s);
+/* Wipe and free the files of s, and zero it. */
+void	 sslm_fset_free(struct sslm_fset *s);
+/* 1 when both are absent, or hold the same names, bytes and modes; else 0. */
+int	 sslm_fset_equal(const struct sslm_fset *a, const struct sslm_fset *b);
+/*
+ * Create name of dfd (O_EXCL, 0600 until its mode is set) with f's
+ * bytes, mode and mtime, fsynced; on failure it is removed.  0, or -1
+ * (errno set, not warned).
+ */
+int	 sslm_write_at(int dfd, const char *name, const struct sslm_fbuf *f);
+/*
+ * Remove name of dfd and, for a directory, everything below it (at most
+ * 8 levels), never following a link.  A missing name is fine.  0, or -1
+ * (errno set, not warned).
+ */
+int	 sslm_rmtree_at(int dfd, const char *name, void (*step)(void));
+/*
+ * Open directory name of dfd without following a link; with create, make
+ * it (0750, the parent fsynced) when missing.  The fd, -2 when missing and
+ * not created, or -1 (warned, naming path).
+ */
+int	 sslm_opendir_at(int dfd, const char *name, int create,
+	    const char *path);
+/*
+ * Open directory path (links followed); with create, make its last part
+ * when missing, as sslm_opendir_at does.  A missing parent is never
+ * created: -1, warned naming the parent.  The fd, -2 when missing and not
+ * created, or -1 (warned).
+ */
+int	 sslm_opendir_path(const char *path, int create);
+/*
+ * Put a copy of s in place of directory name of dfd (dpath names dfd in
+ * messages): build .<name>.new, exchange it with the live directory in
+ * one rename (two renames where the kernel has no exchange), fsync dfd,
+ * then delete .<name>.old.  0, or -1 (warned).
+ */
+int	 sslm_fset_install(int dfd, const char *dpath, const char *name,
+	    const struct sslm_fset *s, void (*step)(void));
+/* Rename directory name of dfd to .<name>.old, then delete it.  0 or -1. */
+int	 sslm_dir_remove(int dfd, const char *dpath, const char *name,
+	    void (*step)(void));
+
+/* ---- remote.c: other hosts, through ssh (prodcopy, deploy) ------------- */
+
+/* A command as a vector of words, NULL-terminated (v NULL while empty). */
+struct sslm_argv {
+	char	**v;
+	size_t	  n;
+};
+
+/* Append a copy of word.  0 or -1 (warned). */
+int	 sslm_argv_add(struct sslm_argv *a, const char *word);
+/* Free the words and the vector, and empty a. */
+void	 sslm_argv_free(struct sslm_argv *a);
+/*
+ * Is host this machine: "localhost", the name gethostname(3) returns, or
+ * its first label, compared without regard to case?  1 or 0.
+ */
+int	 sslm_host_is_local(const char *host);
+/*
+ * The one ssh rule, for every program that reaches another host: append
+ * to a the words of SSLM_SSH when it is set and not empty (split at
+ * spaces, tabs and newlines, quotes not special: as sh splits an unquoted
+ * $SSLM_SSH), else "ssh -F confdir/ssh_config" when that file exists
+ * (confdir may be NULL), else "ssh"; then always "-o BatchMode=yes".
+ * The caller appends the host and the remote command, one word each.
+ * 0 or -1 (warned).
+ */
+int	 sslm_ssh_argv(struct sslm_argv *a, const char *confdir);
+/*
+ * The string for rsync's -e holding words: each word as it is, or, when
+ * it holds a space or a quote or is empty, in single quotes with each '
+ * doubled (rsync's own splitting of -e gives the words back).  Free it;
+ * NULL (warned).
+ */
+char	*sslm_rsync_shell(char *const *words);
+/*
+ * Append to a: rsync, the NULL-terminated opts, -e and the ssh rule (as
+ * sslm_rsync_shell gives it), src and dst.  0 or -1 (warned).
+ */
+int	 sslm_rsync_argv(struct sslm_argv *a, const char *confdir,
+	    const char *const *opts, const char *src, const char *dst);
+
+#define SSLM_RUN_OUT2ERR	0x1	/* the child's stdout is our stderr */
+/*
+ * Run argv (found in PATH, no shell) with stdin from /dev/null and wait
+ * for it; stdout and stderr are ours (see the flags).  Its wait(2)
+ * status; -1 when it could not be started or waited for (err: "fork:
+ * reason" or "wait: reason"); -2 when the program could not be executed
+ * (err: "argv0: reason").  Nothing is warned.
+ */
+int	 sslm_run(char *const argv[], int flags, char *err, size_t errlen);
+/*
+ * NULL when wait status st is an exit 0, else err holding "prog exited
+ * N" or "prog killed by signal N".
+ */
+const char *sslm_run_why(const char *prog, int st, char *err,
+	    size_t errlen);
 
 /* ---- pem.c: PEM blocks ----------------------------------------------------- */
 

@@ -293,6 +293,14 @@ run sslm-prodcopy -c "$w/bad5.json"
 expect_rc 3 "truncated JSON: exit 3"
 run sslm-prodcopy -c "$w/nonexistent.json"
 expect_rc 3 "missing CONF.json: exit 3"
+# Only the last part of prod_cert_dir is made (sslm-conf checks it too).
+jq --arg p "$w/no-parent/prod" '.globals.prod_cert_dir = $p' "$w/c.json" \
+    >"$w/bad6.json"
+run sslm-prodcopy -c "$w/bad6.json"
+expect_rc 3 "prod_cert_dir with a missing parent: exit 3"
+expect_err_match "^sslm-prodcopy: $w/no-parent/prod: parent $w/no-parent: No such file or directory\$" \
+    "missing parent: the line names the parent"
+check "missing parent: not created" absent "$w/no-parent"
 
 snap=$(listing "$P")
 rawlink mail curr ../../../../etc
@@ -492,6 +500,7 @@ if [ "$started" -eq 1 ]; then
 	    test "$(rlisting "$R")" = "$(rlisting "$w/remote2")"
 
 	jq '.globals.prod_cert_dir = "rel/prod"' "$w/r.json" >"$w/r3.json"
+	mkdir -p "$w/rel"
 	(cd "$w" && run sslm-prodcopy -c "$w/r3.json"
 	    expect_rc 3 "remote: a relative prod_cert_dir refuses remote copies"
 	    expect_err_match '^sslm-prodcopy: rel/prod: remote copy needs an absolute path$' \

@@ -6,7 +6,6 @@
  * production is in sync.
  */
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -27,7 +25,6 @@
 
 #define CONF_MAX	(16 * 1024 * 1024)	/* bound on CONF.json */
 #define SET_FILES	64			/* files in one set */
-#define TREE_DEPTH	8			/* rmtree recursion bound */
 #define PATH_BOUND	2048			/* certs_dir, prod_cert_dir */
 
 static int	 dflag;		/* print actions, change nothing */
@@ -38,23 +35,6 @@ static long	 crash_step;
 
 static const char *lnames[] = { "curr", "next" };
 static const char *classes[] = { "smtp", "imap", "web", "other" };
-
-/* One regular file of a set, held in memory (wiped when freed). */
-struct pfile {
-	char		 name[72];
-	unsigned char	*data;
-	size_t		 len;
-	mode_t		 mode;
-	struct timespec	 mtime;
-};
-
-/* The files of one directory, sorted by name; present 0: no directory. */
-struct pset {
-	struct pfile	*f;
-	size_t		 n;
-	int		 present;
-	int		 bad;		/* prod side unreadable: differs */
-};
 
 /* One operand: a group and its services (nsvc 0: all). */
 struct sel {
@@ -117,337 +97,6 @@ pathf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-set_free(struct pset *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (s->f[i].data != NULL)
-			OPENSSL_cleanse(s->f[i].data, s->f[i].len);
-		free(s->f[i].data);
-	}
-	free(s->f);
-	memset(s, 0, sizeof(*s));
-}
-
-static int
-pfile_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct pfile *)a)->name,
-	    ((const struct pfile *)b)->name);
-}
-
-/*
- * Read the regular file name of directory dfd (never through a link),
- * at most SSLM_PEM_MAX bytes, into f.  0, or -1 with errno set (EFTYPE
- * is not portable: a non-regular file gives EINVAL).
- */
-static int
-read_file_at(int dfd, const char *name, struct pfile *f)
-{
-	struct stat	 st;
-	ssize_t		 r;
-	size_t		 got = 0;
-	int		 fd, rc = -1, saved;
-
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	if (fstat(fd, &st) == -1)
-		goto out;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		goto out;
-	}
-	if (st.st_size > SSLM_PEM_MAX) {
-		errno = EFBIG;
-		goto out;
-	}
-	if ((f->data = malloc((size_t)st.st_size + 1)) == NULL)
-		goto out;
-	/* One more byte than the size: a file that grew is noticed. */
-	while (got <= (size_t)st.st_size) {
-		r = read(fd, f->data + got, (size_t)st.st_size + 1 - got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			goto out;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got != (size_t)st.st_size) {
-		errno = EAGAIN;
-		goto out;
-	}
-	snprintf(f->name, sizeof(f->name), "%s", name);
-	f->len = got;
-	f->mode = st.st_mode & 0777;
-	f->mtime = st.st_mtim;
-	rc = 0;
-out:
-	saved = errno;
-	if (rc == -1 && f->data != NULL) {
-		OPENSSL_cleanse(f->data, (size_t)st.st_size + 1);
-		free(f->data);
-		f->data = NULL;
-	}
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
-/*
- * Read every file of the directory dfd into s.  Only regular files with
- * safe names are accepted: on anything else, strict warns (what names
- * the directory) and fails, non-strict marks the set bad.  0 or -1.
- */
-static int
-set_read(int dfd, const char *what, int strict, struct pset *s)
-{
-	DIR		*d = NULL;
-	struct dirent	*de;
-	struct pfile	*nf;
-	int		 fd, rc = -1;
-
-	memset(s, 0, sizeof(*s));
-	s->present = 1;
-	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		sslm_warn("%s", what);
-		goto out;
-	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (!sslm_valid_filename(de->d_name) || s->n >= SET_FILES) {
-			if (strict)
-				sslm_warnx("%s/%s: unexpected entry", what,
-				    de->d_name);
-			goto bad;
-		}
-		if ((nf = reallocarray(s->f, s->n + 1, sizeof(*nf))) == NULL) {
-			sslm_warn("%s", what);
-			goto out;
-		}
-		s->f = nf;
-		memset(&s->f[s->n], 0, sizeof(s->f[s->n]));
-		if (read_file_at(dfd, de->d_name, &s->f[s->n]) == -1) {
-			if (strict && (errno == ELOOP || errno == EINVAL))
-				sslm_warnx("%s/%s: not a regular file", what,
-				    de->d_name);
-			else if (strict)
-				sslm_warn("%s/%s", what, de->d_name);
-			goto bad;
-		}
-		s->n++;
-	}
-	if (errno != 0) {
-		if (strict)
-			sslm_warn("%s", what);
-		goto bad;
-	}
-	qsort(s->f, s->n, sizeof(*s->f), pfile_cmp);
-	rc = 0;
-	goto out;
-bad:
-	if (!strict) {
-		s->bad = 1;
-		rc = 0;
-	}
-out:
-	if (d != NULL)
-		closedir(d);
-	if (rc == -1)
-		set_free(s);
-	return rc;
-}
-
-/* 1 when both sets are absent, or hold the same names, bytes and modes. */
-static int
-set_equal(const struct pset *a, const struct pset *b)
-{
-	size_t i;
-
-	if (a->bad || b->bad)
-		return 0;
-	if (!a->present || !b->present)
-		return a->present == b->present;
-	if (a->n != b->n)
-		return 0;
-	for (i = 0; i < a->n; i++) {
-		if (strcmp(a->f[i].name, b->f[i].name) != 0 ||
-		    a->f[i].len != b->f[i].len ||
-		    a->f[i].mode != b->f[i].mode ||
-		    memcmp(a->f[i].data, b->f[i].data, a->f[i].len) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-/* Write f as a new file name of dfd: its bytes, mode and mtime, fsynced. */
-static int
-write_file_at(int dfd, const char *name, const struct pfile *f)
-{
-	struct timespec	 ts[2];
-	int		 fd, rc = -1;
-
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd == -1)
-		return -1;
-	ts[0].tv_sec = 0;
-	ts[0].tv_nsec = UTIME_OMIT;
-	ts[1] = f->mtime;
-	if (sslm_write_all(fd, f->data, f->len) == -1 ||
-	    fchmod(fd, f->mode) == -1 || futimens(fd, ts) == -1 ||
-	    fsync(fd) == -1) {
-		close(fd);
-		goto out;
-	}
-	if (close(fd) == -1)
-		goto out;
-	rc = 0;
-out:
-	if (rc == -1)
-		unlinkat(dfd, name, 0);
-	return rc;
-}
-
-/*
- * Remove name of dfd and, for a directory, everything below it, never
- * following a link.  A missing name is fine.  0 or -1 (errno set).
- */
-static int
-rmtree_at(int dfd, const char *name, int depth)
-{
-	struct stat	 st;
-	struct dirent	*de;
-	DIR		*d;
-	int		 fd, rc = 0;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode)) {
-		step();
-		return unlinkat(dfd, name, 0) == -1 && errno != ENOENT ? -1 : 0;
-	}
-	if (depth > TREE_DEPTH) {
-		errno = ELOOP;
-		return -1;
-	}
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			rc = rmtree_at(dirfd(d), de->d_name, depth + 1);
-	}
-	closedir(d);
-	if (rc == 0) {
-		step();
-		if (unlinkat(dfd, name, AT_REMOVEDIR) == -1 &&
-		    errno != ENOENT)
-			rc = -1;
-	}
-	return rc;
-}
-
-/*
- * Open directory name of dfd without following a link; with create,
- * make it (0750) when missing.  The fd, -2 when missing, -1 on error
- * (warned with path).
- */
-static int
-open_dir_at(int dfd, const char *name, int create, const char *path)
-{
-	int fd;
-
-	for (;;) {
-		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		if (fd != -1)
-			return fd;
-		if (errno != ENOENT) {
-			sslm_warn("%s", path);
-			return -1;
-		}
-		if (!create)
-			return -2;
-		if (mkdirat(dfd, name, 0700) == -1 && errno != EEXIST) {
-			sslm_warn("%s", path);
-			return -1;
-		}
-		if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC)) == -1 || fchmod(fd, 0750) == -1) {
-			sslm_warn("%s", path);
-			if (fd != -1)
-				close(fd);
-			return -1;
-		}
-		if ((dfd == AT_FDCWD ? sslm_fsync_dir(name) :
-		    fsync(dfd)) == -1 && errno != EINVAL) {
-			sslm_warn("%s: fsync of its directory", path);
-			close(fd);
-			return -1;
-		}
-		return fd;
-	}
-}
-
-/* Open (with create: make, 0750 each missing part) the directory path. */
-static int
-open_root(const char *path, int create)
-{
-	char	 buf[PATH_MAX], *p;
-	int	 fd;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
-		sslm_warnx("%s: path too long", path);
-		return -1;
-	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd != -1)
-		return fd;
-	if (errno != ENOENT || !create) {
-		if (errno == ENOENT)
-			return -2;
-		sslm_warn("%s", path);
-		return -1;
-	}
-	for (p = buf + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		if (p[-1] != '/') {
-			*p = '\0';
-			if (mkdir(buf, 0700) == 0) {
-				if (chmod(buf, 0750) == -1) {
-					sslm_warn("%s", buf);
-					return -1;
-				}
-			} else if (errno != EEXIST) {
-				sslm_warn("%s", buf);
-				return -1;
-			}
-			*p = path[p - buf];
-		}
-		if (*p == '\0')
-			break;
-	}
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		sslm_warn("%s", path);
-	return fd;
-}
-
 /*
  * The set a store link points at.  The link must read exactly
  * "db/<name>" with a safe name; the directory is opened without following
@@ -455,7 +104,7 @@ open_root(const char *path, int create)
  * (warned).
  */
 static int
-source_set(int sfd, const char *spath, const char *lname, struct pset *s)
+source_set(int sfd, const char *spath, const char *lname, struct sslm_fset *s)
 {
 	char	 target[PATH_MAX], name[80], path[PATH_MAX];
 	ssize_t	 n;
@@ -492,7 +141,7 @@ source_set(int sfd, const char *spath, const char *lname, struct pset *s)
 		sslm_warn("%s -> %s", path, target);
 		goto out;
 	}
-	if (set_read(dfd, path, 1, s) == -1)
+	if (sslm_fset_read(dfd, path, 1, SET_FILES, SSLM_PEM_MAX, s) == -1)
 		goto out;
 	rc = 0;
 	goto out;
@@ -508,7 +157,7 @@ out:
 
 /* The production set lname of directory psfd (-2: none). */
 static void
-prod_set(int psfd, const char *lname, struct pset *s)
+prod_set(int psfd, const char *lname, struct sslm_fset *s)
 {
 	struct stat	 st;
 	int		 fd;
@@ -527,99 +176,8 @@ prod_set(int psfd, const char *lname, struct pset *s)
 		s->bad = s->present = 1;
 		return;
 	}
-	(void)set_read(fd, lname, 0, s);
+	(void)sslm_fset_read(fd, lname, 0, SET_FILES, SSLM_PEM_MAX, s);
 	close(fd);
-}
-
-/*
- * Put a copy of set s in place of psfd/lname: build .<lname>.new, swap
- * it with the live directory in one rename, then delete the old one.
- */
-static int
-install_set(int psfd, const char *ppath, const char *lname,
-    const struct pset *s)
-{
-	char		 nw[32], old[32], path[PATH_MAX];
-	struct stat	 st;
-	size_t		 i;
-	int		 nfd = -1, rc = -1, live;
-
-	snprintf(nw, sizeof(nw), ".%s.new", lname);
-	snprintf(old, sizeof(old), ".%s.old", lname);
-	pathf(path, sizeof(path), "%s/%s", ppath, nw);
-	if ((nfd = open_dir_at(psfd, nw, 1, path)) < 0)
-		goto out;
-	step();
-	for (i = 0; i < s->n; i++) {
-		if (write_file_at(nfd, s->f[i].name, &s->f[i]) == -1) {
-			sslm_warn("%s/%s", path, s->f[i].name);
-			goto out;
-		}
-		step();
-	}
-	if (fsync(nfd) == -1) {
-		sslm_warn("%s", path);
-		goto out;
-	}
-	step();
-	pathf(path, sizeof(path), "%s/%s", ppath, lname);
-	live = fstatat(psfd, lname, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	if (live && renameat2(psfd, nw, psfd, lname, RENAME_EXCHANGE) == 0) {
-		/* .new now holds the old set. */
-		if (renameat(psfd, nw, psfd, old) == -1) {
-			sslm_warn("%s", path);
-			goto out;
-		}
-	} else if (live && errno != EINVAL && errno != ENOSYS) {
-		sslm_warn("%s: exchange", path);
-		goto out;
-	} else {
-		/* No live set, or no RENAME_EXCHANGE here: two renames. */
-		if (live && renameat(psfd, lname, psfd, old) == -1) {
-			sslm_warn("%s", path);
-			goto out;
-		}
-		if (live)
-			step();
-		if (renameat(psfd, nw, psfd, lname) == -1) {
-			sslm_warn("%s", path);
-			goto out;
-		}
-	}
-	if (fsync(psfd) == -1 && errno != EINVAL) {
-		sslm_warn("%s: fsync of its directory", path);
-		goto out;
-	}
-	step();
-	if (rmtree_at(psfd, old, 0) == -1) {
-		sslm_warn("%s/%s", ppath, old);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (nfd >= 0)
-		close(nfd);
-	return rc;
-}
-
-/* Remove psfd/lname: renamed aside in one step, then deleted. */
-static int
-remove_set(int psfd, const char *ppath, const char *lname)
-{
-	char	 old[32];
-
-	snprintf(old, sizeof(old), ".%s.old", lname);
-	if (renameat(psfd, lname, psfd, old) == -1 ||
-	    (fsync(psfd) == -1 && errno != EINVAL)) {
-		sslm_warn("%s/%s", ppath, lname);
-		return -1;
-	}
-	step();
-	if (rmtree_at(psfd, old, 0) == -1) {
-		sslm_warn("%s/%s", ppath, old);
-		return -1;
-	}
-	return 0;
 }
 
 /* Remove what a killed run left in psfd: .curr.new, .next.new, .*.old. */
@@ -651,7 +209,7 @@ clean_leftovers(int psfd, const char *ppath)
 			debug("remove %s/%s", ppath, de->d_name);
 			continue;
 		}
-		if (rmtree_at(psfd, de->d_name, 0) == -1) {
+		if (sslm_rmtree_at(psfd, de->d_name, step) == -1) {
 			sslm_warn("%s/%s", ppath, de->d_name);
 			rc = -1;
 		}
@@ -692,7 +250,7 @@ static int
 do_service(struct ctx *c, int cgfd, int *pgfd, const char *grp,
     const char *svc)
 {
-	struct pset	 src[2], dst[2];
+	struct sslm_fset	 src[2], dst[2];
 	char		 spath[PATH_MAX], ppath[PATH_MAX], gpath[PATH_MAX];
 	int		 sfd = -2, psfd = -2, diff[2] = { 0, 0 }, rc = -1, i;
 	int		 done[2] = { 0, 0 };
@@ -702,18 +260,18 @@ do_service(struct ctx *c, int cgfd, int *pgfd, const char *grp,
 	pathf(spath, sizeof(spath), "%s/%s/%s", c->certs, grp, svc);
 	pathf(gpath, sizeof(gpath), "%s/%s", c->prod, grp);
 	pathf(ppath, sizeof(ppath), "%s/%s", gpath, svc);
-	if (cgfd >= 0 && (sfd = open_dir_at(cgfd, svc, 0, spath)) == -1)
+	if (cgfd >= 0 && (sfd = sslm_opendir_at(cgfd, svc, 0, spath)) == -1)
 		goto out;
 	for (i = 0; i < 2; i++)
 		if (source_set(sfd, spath, lnames[i], &src[i]) == -1)
 			goto out;
-	if (*pgfd >= 0 && (psfd = open_dir_at(*pgfd, svc, 0, ppath)) == -1)
+	if (*pgfd >= 0 && (psfd = sslm_opendir_at(*pgfd, svc, 0, ppath)) == -1)
 		goto out;
 	if (psfd >= 0 && !nflag && clean_leftovers(psfd, ppath) == -1)
 		goto out;
 	for (i = 0; i < 2; i++) {
 		prod_set(psfd, lnames[i], &dst[i]);
-		if ((diff[i] = !set_equal(&src[i], &dst[i])) == 0)
+		if ((diff[i] = !sslm_fset_equal(&src[i], &dst[i])) == 0)
 			continue;
 		c->in_sync = 0;
 		if (nflag)
@@ -748,19 +306,20 @@ do_service(struct ctx *c, int cgfd, int *pgfd, const char *grp,
 		rc = 0;
 		goto out;
 	}
-	if (*pgfd < 0 && (*pgfd = open_dir_at(AT_FDCWD, gpath, 1,
+	if (*pgfd < 0 && (*pgfd = sslm_opendir_at(AT_FDCWD, gpath, 1,
 	    gpath)) < 0)
 		goto out;
-	if (psfd < 0 && (psfd = open_dir_at(*pgfd, svc, 1, ppath)) < 0)
+	if (psfd < 0 && (psfd = sslm_opendir_at(*pgfd, svc, 1, ppath)) < 0)
 		goto out;
 	for (i = 0; i < 2; i++) {
 		if (!diff[i])
 			continue;
 		if (src[i].present) {
-			if (install_set(psfd, ppath, lnames[i], &src[i]) == -1)
+			if (sslm_fset_install(psfd, ppath, lnames[i],
+			    &src[i], step) == -1)
 				goto out;
 		} else if (dst[i].present) {
-			if (remove_set(psfd, ppath, lnames[i]) == -1)
+			if (sslm_dir_remove(psfd, ppath, lnames[i], step) == -1)
 				goto out;
 		}
 		done[i] = 1;
@@ -776,8 +335,8 @@ out:
 		    "s:b}", "group", grp, "service", svc, "curr", done[0],
 		    "next", done[1]));
 	for (i = 0; i < 2; i++) {
-		set_free(&src[i]);
-		set_free(&dst[i]);
+		sslm_fset_free(&src[i]);
+		sslm_fset_free(&dst[i]);
 	}
 	if (sfd >= 0)
 		close(sfd);
@@ -793,8 +352,8 @@ out:
 static int
 do_tlsa(struct ctx *c, int cgfd, int *pgfd, const char *grp)
 {
-	struct pset	 src, dst;
-	struct pfile	 sf, df;
+	struct sslm_fset	 src, dst;
+	struct sslm_fbuf	 sf, df;
 	char		 name[300], tmp[310], spath[PATH_MAX], ppath[PATH_MAX];
 	char		 gpath[PATH_MAX];
 	int		 rc = -1;
@@ -808,7 +367,7 @@ do_tlsa(struct ctx *c, int cgfd, int *pgfd, const char *grp)
 	pathf(spath, sizeof(spath), "%s/%s/%s", c->certs, grp, name);
 	pathf(ppath, sizeof(ppath), "%s/%s/%s", c->prod, grp, name);
 	if (cgfd >= 0) {
-		if (read_file_at(cgfd, name, &sf) == 0)
+		if (sslm_read_at(cgfd, name, SSLM_PEM_MAX, &sf) == 0)
 			src.present = 1;
 		else if (errno != ENOENT) {
 			sslm_warn("%s", spath);
@@ -816,7 +375,7 @@ do_tlsa(struct ctx *c, int cgfd, int *pgfd, const char *grp)
 		}
 	}
 	if (*pgfd >= 0) {
-		if (read_file_at(*pgfd, name, &df) == 0)
+		if (sslm_read_at(*pgfd, name, SSLM_PEM_MAX, &df) == 0)
 			dst.present = 1;
 		else if (errno != ENOENT)
 			dst.present = dst.bad = 1;
@@ -831,7 +390,7 @@ do_tlsa(struct ctx *c, int cgfd, int *pgfd, const char *grp)
 		dst.n = 1;
 		snprintf(df.name, sizeof(df.name), "tlsa");
 	}
-	if (set_equal(&src, &dst)) {
+	if (sslm_fset_equal(&src, &dst)) {
 		rc = 0;
 		goto out;
 	}
@@ -858,11 +417,11 @@ do_tlsa(struct ctx *c, int cgfd, int *pgfd, const char *grp)
 		}
 	} else {
 		pathf(gpath, sizeof(gpath), "%s/%s", c->prod, grp);
-		if (*pgfd < 0 && (*pgfd = open_dir_at(AT_FDCWD, gpath, 1,
+		if (*pgfd < 0 && (*pgfd = sslm_opendir_at(AT_FDCWD, gpath, 1,
 		    gpath)) < 0)
 			goto out;
 		(void)unlinkat(*pgfd, tmp, 0);
-		if (write_file_at(*pgfd, tmp, &sf) == -1) {
+		if (sslm_write_at(*pgfd, tmp, &sf) == -1) {
 			sslm_warn("%s/%s/%s", c->prod, grp, tmp);
 			goto out;
 		}
@@ -902,10 +461,10 @@ do_group(struct ctx *c, int cfd, const json_t *g)
 	if (!selected(c, grp, NULL))
 		return 0;
 	pathf(path, sizeof(path), "%s/%s", c->certs, grp);
-	if (cfd >= 0 && (cgfd = open_dir_at(cfd, grp, 0, path)) == -1)
+	if (cfd >= 0 && (cgfd = sslm_opendir_at(cfd, grp, 0, path)) == -1)
 		return -1;
 	pathf(path, sizeof(path), "%s/%s", c->prod, grp);
-	if ((pgfd = open_dir_at(AT_FDCWD, path, 0, path)) == -1) {
+	if ((pgfd = sslm_opendir_at(AT_FDCWD, path, 0, path)) == -1) {
 		rc = -1;
 		goto out;
 	}
@@ -930,125 +489,52 @@ out:
 	return rc;
 }
 
-/* Is host this machine: "localhost", the host name or its short form? */
+/*
+ * Mirror prod_cert_dir to one host (lib/remote.c: the ssh rule).  0, also
+ * when the copy failed (c->failed, the JSON say so), or -1 (warned).
+ */
 static int
-is_local(const char *host)
+copy_host(struct ctx *c, const char *host)
 {
-	char	 me[256];
-	size_t	 n;
-
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (gethostname(me, sizeof(me)) == -1)
-		return 0;
-	me[sizeof(me) - 1] = '\0';
-	if (strcasecmp(host, me) == 0)
-		return 1;
-	n = strcspn(me, ".");
-	return strlen(host) == n && strncasecmp(host, me, n) == 0;
-}
-
-/* The -e command rsync runs: SSLM_SSH, or ssh with confdir/ssh_config. */
-static int
-ssh_command(const struct ctx *c, char *buf, size_t len)
-{
-	const char	*env = getenv("SSLM_SSH"), *q;
-	char		 cfg[PATH_MAX];
-
-	if (env != NULL && *env != '\0') {
-		if (snprintf(buf, len, "%s -o BatchMode=yes", env) >=
-		    (int)len)
-			goto long_;
-		return 0;
-	}
-	if (c->confdir != NULL && snprintf(cfg, sizeof(cfg),
-	    "%s/ssh_config", c->confdir) < (int)sizeof(cfg) &&
-	    access(cfg, F_OK) == 0) {
-		/* rsync splits -e itself, honouring quotes. */
-		if (strpbrk(cfg, "'\"\\") != NULL) {
-			sslm_warnx("%s: quote in path", cfg);
-			return -1;
-		}
-		q = strpbrk(cfg, " \t") != NULL ? "\"" : "";
-		if (snprintf(buf, len, "ssh -F %s%s%s -o BatchMode=yes", q,
-		    cfg, q) >= (int)len)
-			goto long_;
-		return 0;
-	}
-	snprintf(buf, len, "ssh -o BatchMode=yes");
-	return 0;
-long_:
-	sslm_warnx("ssh command too long");
-	return -1;
-}
-
-/* Run argv (stdin /dev/null, stdout to stderr); NULL or the error. */
-static const char *
-run_cmd(char *const argv[], char *err, size_t errlen)
-{
-	pid_t	 pid;
-	int	 st, fd;
-
-	fflush(stdout);
-	fflush(stderr);
-	if ((pid = fork()) == -1) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		return err;
-	}
-	if (pid == 0) {
-		if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
-		    dup2(fd, STDIN_FILENO) == -1 ||
-		    dup2(STDERR_FILENO, STDOUT_FILENO) == -1)
-			_exit(127);
-		execvp(argv[0], argv);
-		fprintf(stderr, "%s: %s: %s\n", sslm_getprogname(), argv[0],
-		    strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) == -1) {
-		if (errno != EINTR) {
-			snprintf(err, errlen, "wait: %s", strerror(errno));
-			return err;
-		}
-	}
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return NULL;
-	if (WIFEXITED(st))
-		snprintf(err, errlen, "%s exited %d", argv[0],
-		    WEXITSTATUS(st));
-	else
-		snprintf(err, errlen, "%s killed by signal %d", argv[0],
-		    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-	return err;
-}
-
-/* Mirror prod_cert_dir to one host. */
-static void
-copy_host(struct ctx *c, const char *ssh, const char *host)
-{
-	char		 src[PATH_MAX], dst[PATH_MAX + 256], err[128];
+	static const char *const opts[] = { "-a", "--delete",
+	    "--delay-updates", "--mkpath", NULL };
+	struct sslm_argv a = { NULL, 0 };
+	char		 src[PATH_MAX], dst[PATH_MAX + 256], err[PATH_MAX];
 	const char	*e = NULL;
-	char		*argv[] = { "rsync", "-a", "--delete",
-			    "--delay-updates", "--mkpath", "-e", NULL, src,
-			    dst, NULL };
-	int		 i;
+	size_t		 i;
+	int		 st;
 
-	argv[6] = (char *)ssh;
 	snprintf(src, sizeof(src), "%s/", c->prod);
 	snprintf(dst, sizeof(dst), "%s:%s/", host, c->prod);
+	if (sslm_rsync_argv(&a, c->confdir, opts, src, dst) == -1)
+		return -1;
 	if (dflag || vflag) {
 		fprintf(stderr, "%s: %s", sslm_getprogname(),
 		    dflag ? "debug: run:" : "run:");
-		for (i = 0; argv[i] != NULL; i++)
-			fprintf(stderr, i == 6 ? " '%s'" : " %s", argv[i]);
+		for (i = 0; i < a.n; i++)
+			fprintf(stderr, i > 0 && strcmp(a.v[i - 1], "-e") == 0 ?
+			    " '%s'" : " %s", a.v[i]);
 		fputc('\n', stderr);
 	}
-	if (!dflag && (e = run_cmd(argv, err, sizeof(err))) != NULL) {
+	if (!dflag) {
+		st = sslm_run(a.v, SSLM_RUN_OUT2ERR, err, sizeof(err));
+		if (st == -2) {
+			/* As a shell says it: the reason, then exit 127. */
+			sslm_warnx("%s", err);
+			snprintf(err, sizeof(err), "rsync exited 127");
+			e = err;
+		} else
+			e = st == -1 ? err : sslm_run_why("rsync", st, err,
+			    sizeof(err));
+	}
+	if (e != NULL) {
 		sslm_warnx("%s: copy to %s failed: %s", host, dst, e);
 		c->failed = 1;
 	}
 	json_array_append_new(c->remote, json_pack("{s:s, s:b, s:s?}",
 	    "host", host, "ok", e == NULL, "error", e));
+	sslm_argv_free(&a);
+	return 0;
 }
 
 /* Remote copies: server classes in order, each remote host once. */
@@ -1058,7 +544,6 @@ do_remote(struct ctx *c, const json_t *doc)
 	const json_t	*cls, *hosts, *h;
 	json_t		*seen;
 	const char	*host;
-	char		 ssh[PATH_MAX + 64];
 	size_t		 i, k;
 	int		 rc = -1, bad = 0;
 
@@ -1073,7 +558,7 @@ do_remote(struct ctx *c, const json_t *doc)
 		json_array_foreach(hosts, i, h) {
 			host = json_string_value(h);
 			if (json_object_get(seen, host) != NULL ||
-			    is_local(host))
+			    sslm_host_is_local(host))
 				continue;
 			json_object_set_new(seen, host, json_true());
 			if (c->prod[0] != '/') {
@@ -1083,10 +568,8 @@ do_remote(struct ctx *c, const json_t *doc)
 				bad = 1;
 				continue;
 			}
-			if (json_object_size(seen) == 1 &&
-			    ssh_command(c, ssh, sizeof(ssh)) == -1)
+			if (copy_host(c, host) == -1)
 				goto out;
-			copy_host(c, ssh, host);
 		}
 	}
 	rc = bad ? -1 : 0;
@@ -1248,10 +731,10 @@ run(const char *conf, struct ctx *c)
 	c->tlsa_changed = json_array();
 	c->remote = json_array();
 	c->in_sync = 1;
-	if ((cfd = open_root(c->certs, 0)) == -1)
+	if ((cfd = sslm_opendir_path(c->certs, 0)) == -1)
 		goto out;
 	if (!nflag && !dflag) {
-		if ((pfd = open_root(c->prod, 1)) < 0)
+		if ((pfd = sslm_opendir_path(c->prod, 1)) < 0)
 			goto out;
 		close(pfd);
 	}
