@@ -153,7 +153,10 @@ int	 sslm_valid_host(const char *);
 /* 1 when the string holds no control character (C0 or DEL), else 0. */
 int	 sslm_no_ctrl(const char *, size_t);
 
-/* ---- conf.c: the ssl-mgr configuration, resolved ---------------------- */
+/*
+ * ---- conf.c (with conf_get.c, conf_svc.c, conf_sel.c and their private
+ * conf_priv.h): the ssl-mgr configuration, resolved ----------------------
+ */
 
 struct sslm_conf_opts {
 	const char	 *confdir;	/* NULL: discover like ssl-mgr */
@@ -178,7 +181,7 @@ json_t	*sslm_conf_load(const struct sslm_conf_opts *, int *nbad);
  */
 char	*sslm_conf_eab_key(const char *confdir, const char *ca);
 
-/* One selection operand, parsed (sslm-conf(1), OPERANDS). */
+/* conf_sel.c: one selection operand, parsed (sslm-conf(1), OPERANDS). */
 struct sslm_sel {
 	char	 *grp;		/* "ca" or a domain */
 	char	**svc;		/* safe file names, each once */
