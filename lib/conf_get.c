@@ -115,17 +115,13 @@ get_str(struct ctx *c, const struct sslm_toml *t, const char *key,
 int
 node_int(const struct sslm_toml *n, long long *v)
 {
-	char	*end;
-
 	if (n->type == SSLM_TOML_INT) {
 		*v = n->i;
 		return 0;
 	}
 	if (n->type == SSLM_TOML_STRING && n->slen > 0 && n->slen < 19 &&
-	    strspn(n->s, "0123456789") == n->slen) {
-		*v = strtoll(n->s, &end, 10);
-		return 0;
-	}
+	    strspn(n->s, "0123456789") == n->slen)
+		return sslm_strtonum(n->s, 0, LLONG_MAX, v);
 	return -1;
 }
 

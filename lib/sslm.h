@@ -71,6 +71,18 @@ int	 sslm_flush_stdout(void);
  */
 int	 sslm_version(void);
 
+/* ---- num.c: numbers ---------------------------------------------------- */
+
+/*
+ * The whole string s as a base-10 number of lo..hi, the way strtoll(3)
+ * reads it (leading white space and a sign allowed), into *out.  0, or
+ * -1 when s is empty, has anything after the digits, overflows or is out
+ * of range; nothing is printed (the caller names the option) and *out is
+ * left alone.
+ */
+int	 sslm_strtonum(const char *s, long long lo, long long hi,
+	    long long *out);
+
 /* ---- toml.c: TOML 1.0 ----------------------------------------------- */
 
 enum sslm_toml_type {

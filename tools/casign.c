@@ -382,7 +382,6 @@ main(int argc, char *argv[])
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct sign	 s;
-	char		*end;
 	int		 ch, rc, self = 0;
 
 	sslm_setprogname(argv[0]);
@@ -395,9 +394,7 @@ main(int argc, char *argv[])
 			s.certfile = optarg;
 			break;
 		case 'd':
-			s.days = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || s.days < 1 ||
-			    s.days > MAXDAYS) {
+			if (sslm_strtonum(optarg, 1, MAXDAYS, &s.days) == -1) {
 				sslm_warnx("-d %s: not a number of days in "
 				    "1..%d", optarg, MAXDAYS);
 				usage(SSLM_EXIT_USAGE);
