@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * conf_svc.c: ca-info.conf (the CAs) and the service files of a group
- * (key, X509, DANE and signer options), resolved with ssl-mgr's defaults.
+ * (key, X509, DANE and signer options), resolved with ssl-mgr's defaults;
+ * and the readers of the service objects sslm-conf prints, for the tools
+ * that take one.
  */
 #include <sys/stat.h>
 
@@ -564,3 +566,73 @@ out:
 	return out;
 }
 
+/* ---- the service objects of sslm-conf, read back ------------------------ */
+
+json_t *
+sslm_read_service(const char *path)
+{
+	json_error_t	 e;
+	json_t		*j;
+	char		*buf;
+	size_t		 len;
+
+	if ((buf = sslm_readfile(path, SSLM_PEM_MAX, &len)) == NULL)
+		return NULL;
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
+	free(buf);
+	if (j == NULL) {
+		sslm_warnx("%s:%d: %s", path, e.line, e.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		sslm_warnx("%s: not a service object of sslm-conf", path);
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* svc[obj][key] (svc[key] when obj is NULL), or NULL. */
+static json_t *
+svc_member(const json_t *svc, const char *obj, const char *key)
+{
+	const json_t *o = svc;
+
+	if (obj != NULL && (o = json_object_get(svc, obj)) == NULL)
+		return NULL;
+	return json_object_get(o, key);
+}
+
+int
+sslm_svc_str(const json_t *svc, const char *path, const char *obj,
+    const char *key, const char **out)
+{
+	json_t *v = svc_member(svc, obj, key);
+
+	if (v == NULL)
+		return 1;
+	if (!json_is_string(v)) {
+		sslm_warnx("%s: %s%s%s: not a string", path,
+		    obj != NULL ? obj : "", obj != NULL ? "." : "", key);
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+int
+sslm_svc_int(const json_t *svc, const char *path, const char *obj,
+    const char *key, long long *out)
+{
+	json_t *v = svc_member(svc, obj, key);
+
+	if (v == NULL)
+		return 1;
+	if (!json_is_integer(v)) {
+		sslm_warnx("%s: %s%s%s: not an integer", path,
+		    obj != NULL ? obj : "", obj != NULL ? "." : "", key);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}

@@ -79,7 +79,7 @@ run(const struct opts *o, const char *certpath)
 	if ((a = sslm_acme_cli_new(&o->c)) == NULL)
 		goto out;
 	if (o->keyfile != NULL) {
-		if ((key = sslm_load_privkey(o->keyfile)) == NULL)
+		if ((key = sslm_key_load(o->keyfile, NULL, NULL)) == NULL)
 			goto out;
 		if (!sslm_key_match(key, X509_get0_pubkey(x))) {
 			sslm_warnx("%s: not the key of %s", o->keyfile,

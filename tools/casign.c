@@ -319,7 +319,7 @@ run(struct sign *s)
 		s->days = 90;
 	if (s->digest == NULL)
 		s->digest = "sha384";
-	if ((key = sslm_load_signer(s->keyfile, s->digest, &md)) == NULL)
+	if ((key = sslm_key_load_signer(s->keyfile, s->digest, &md)) == NULL)
 		goto out;
 	if (s->certfile != NULL &&
 	    (ca = read_ca(s->certfile, key, s->at)) == NULL)
