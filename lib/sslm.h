@@ -548,7 +548,7 @@ STACK_OF(X509) *sslm_chain_order(STACK_OF(X509) *in, EVP_PKEY *key,
 	    int flags);
 /* (end of chain.c) */
 
-/* ---- certinfo.c: facts about PEM objects (info) ------------------------- */
+/* ---- info.c: facts about PEM objects (info) ----------------------------- */
 /*
  * Facts about PEM objects as JSON objects (schema in sslm-info(1)); a
  * private key only ever yields its public half.  Every json_t returned is
@@ -582,7 +582,7 @@ int	 sslm_info_text(FILE *, const json_t *facts, time_t now);
  * EVP_PKEY_print_public, EVP_PKEY_print_params).  0, or -1 (warned).
  */
 int	 sslm_info_verbose(FILE *, const struct sslm_pem *, const char *name);
-/* (end of certinfo.c) */
+/* (end of info.c) */
 
 /* ---- tlsa.c and dh.c: DANE records, DH parameters (tlsagen, dhparm) ---- */
 
