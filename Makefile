@@ -63,7 +63,7 @@ pkgcheck:
 	@pkg-config --atleast-version=3.0 openssl || { \
 	    echo "sslm: build needs OpenSSL 3 or later" >&2; exit 1; }
 
-$(OBJDIR)/lib/%.o: lib/%.c lib/sslm.h | pkgcheck
+$(OBJDIR)/lib/%.o: lib/%.c lib/sslm.h $(wildcard lib/*_priv.h) | pkgcheck
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -1216,7 +1216,7 @@ sslm_acme_key_load(const char *dir, const char *name, int quiet_enoent)
 		return NULL;
 	if (quiet_enoent && lstat(path, &st) == -1 && errno == ENOENT)
 		return NULL;
-	if ((k = sslm_load_privkey(path)) == NULL)
+	if ((k = sslm_key_load(path, NULL, NULL)) == NULL)
 		return NULL;
 	if (sslm_acme_alg(k) == NULL) {
 		sslm_warnx("%s: only RSA (2048 bits or more) and EC "

@@ -68,44 +68,6 @@ out:
 	return all;
 }
 
-EVP_PKEY *
-sslm_chain_loadkey(const char *path, char **pem, size_t *pemlen)
-{
-	struct sslm_pem	*b = NULL;
-	EVP_PKEY	*k = NULL;
-	const char	*name = strcmp(path, "-") == 0 ? "stdin" : path;
-	char		*buf;
-	size_t		 len, n = 0, i;
-	int		 ok = 0;
-
-	*pem = NULL;
-	if ((buf = sslm_readsecret(path, SSLM_KEY_MAX, &len)) == NULL)
-		return NULL;
-	if ((k = sslm_read_privkey(buf, len, name)) == NULL ||
-	    sslm_pem_split(buf, len, name, &b, &n) == -1)
-		goto out;
-	/* The key's own block, verbatim, for bundle.pem. */
-	for (i = 0; i < n; i++)
-		if (sslm_pem_kind(b[i].label) == SSLM_PEM_PRIVKEY)
-			break;
-	if (i == n || (*pem = malloc(b[i].len + 1)) == NULL) {
-		sslm_warnx("%s: out of memory", name);
-		goto out;
-	}
-	memcpy(*pem, b[i].begin, b[i].len);
-	(*pem)[b[i].len] = '\0';
-	*pemlen = b[i].len;
-	ok = 1;
-out:
-	if (!ok) {
-		EVP_PKEY_free(k);
-		k = NULL;
-	}
-	free(b);
-	sslm_freesecret(buf, len + 1);
-	return k;
-}
-
 int
 sslm_chain_keymatch(X509 *x, EVP_PKEY *key)
 {

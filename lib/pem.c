@@ -231,36 +231,6 @@ fail:
 	return NULL;
 }
 
-EVP_PKEY *
-sslm_read_privkey(const char *buf, size_t len, const char *name)
-{
-	struct sslm_pem	*b = NULL;
-	size_t		 n = 0, i;
-	EVP_PKEY	*k = NULL;
-
-	if (sslm_pem_split(buf, len, name, &b, &n) == -1)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		switch (sslm_pem_kind(b[i].label)) {
-		case SSLM_PEM_ENCKEY:
-			sslm_warnx("%s:%d: encrypted private keys are not "
-			    "supported", name, b[i].line);
-			goto out;
-		case SSLM_PEM_PRIVKEY:
-			if ((k = sslm_pem_privkey(&b[i])) == NULL)
-				sslm_warnx("%s:%d: bad private key: %s", name,
-				    b[i].line, sslm_ossl_reason());
-			goto out;
-		default:
-			break;
-		}
-	}
-	sslm_warnx("%s: no private key", name);
-out:
-	free(b);
-	return k;
-}
-
 X509_REQ *
 sslm_read_csr(const char *buf, size_t len, const char *name)
 {

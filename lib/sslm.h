@@ -71,6 +71,18 @@ int	 sslm_flush_stdout(void);
  */
 int	 sslm_version(void);
 
+/* ---- num.c: numbers ---------------------------------------------------- */
+
+/*
+ * The whole string s as a base-10 number of lo..hi, the way strtoll(3)
+ * reads it (leading white space and a sign allowed), into *out.  0, or
+ * -1 when s is empty, has anything after the digits, overflows or is out
+ * of range; nothing is printed (the caller names the option) and *out is
+ * left alone.
+ */
+int	 sslm_strtonum(const char *s, long long lo, long long hi,
+	    long long *out);
+
 /* ---- toml.c: TOML 1.0 ----------------------------------------------- */
 
 enum sslm_toml_type {
@@ -153,7 +165,10 @@ int	 sslm_valid_host(const char *);
 /* 1 when the string holds no control character (C0 or DEL), else 0. */
 int	 sslm_no_ctrl(const char *, size_t);
 
-/* ---- conf.c: the ssl-mgr configuration, resolved ---------------------- */
+/*
+ * ---- conf.c (with conf_get.c, conf_svc.c, conf_sel.c and their private
+ * conf_priv.h): the ssl-mgr configuration, resolved ----------------------
+ */
 
 struct sslm_conf_opts {
 	const char	 *confdir;	/* NULL: discover like ssl-mgr */
@@ -178,7 +193,7 @@ json_t	*sslm_conf_load(const struct sslm_conf_opts *, int *nbad);
  */
 char	*sslm_conf_eab_key(const char *confdir, const char *ca);
 
-/* One selection operand, parsed (sslm-conf(1), OPERANDS). */
+/* conf_sel.c: one selection operand, parsed (sslm-conf(1), OPERANDS). */
 struct sslm_sel {
 	char	 *grp;		/* "ca" or a domain */
 	char	**svc;		/* safe file names, each once */
@@ -194,6 +209,22 @@ struct sslm_sel {
 int	 sslm_sel_parse(char *const *argv, int argc, struct sslm_sel **sel,
 	    int *nsel);
 void	 sslm_sel_free(struct sslm_sel *, int);
+
+/* conf_svc.c: reading the service objects that sslm-conf prints. */
+/*
+ * One service object as printed by sslm-conf(1), read from path ("-" =
+ * stdin, at most SSLM_PEM_MAX bytes).  New reference, or NULL (warned).
+ */
+json_t	*sslm_read_service(const char *path);
+/*
+ * svc.obj.key (svc.key when obj is NULL): 0 and *out set (a string
+ * pointing into svc / the integer), 1 when absent, -1 (warned as
+ * "path: obj.key: ...") when of another type.
+ */
+int	 sslm_svc_str(const json_t *svc, const char *path, const char *obj,
+	    const char *key, const char **out);
+int	 sslm_svc_int(const json_t *svc, const char *path, const char *obj,
+	    const char *key, long long *out);
 
 /* ---- file.c: crash-safe writes, trees below a directory fd -------------- */
 
@@ -398,8 +429,6 @@ EVP_PKEY *sslm_pem_pubkey(const struct sslm_pem *);
  */
 STACK_OF(X509) *sslm_read_certs(const char *buf, size_t len,
 	    const char *name);
-/* The first private key of buf; NULL (warned) if none or bad. */
-EVP_PKEY *sslm_read_privkey(const char *buf, size_t len, const char *name);
 /* The first CSR of buf; NULL (warned) if none or bad. */
 X509_REQ *sslm_read_csr(const char *buf, size_t len, const char *name);
 
@@ -516,14 +545,11 @@ int	 sslm_ari_update(struct sslm_ari *a, const struct sslm_ari *old,
 	    const json_t *answer, const char *name, time_t now,
 	    time_t not_after);
 
-/* ---- x509.c: keys, CSRs, certificates (keygen, csrgen, casign) -------- */
-
-#include <openssl/x509v3.h>	/* GENERAL_NAMES */
+/* ---- key.c: private keys (keygen, csrgen, casign, chainbuild, ...) ----- */
 
 #define SSLM_RSA_MIN	2048	/* RSA sizes the suite makes and accepts */
 #define SSLM_RSA_MAX	8192
 #define SSLM_KEYID_LEN	20	/* SHA-1 key identifier */
-#define SSLM_SERIAL_LEN	20	/* random serial bytes (top bit clear) */
 
 /*
  * Canonical name ("secp256r1", "secp384r1", "secp521r1") of a curve given
@@ -544,16 +570,20 @@ EVP_PKEY *sslm_key_generate(const char *ktype, const char *curve, int bits);
  */
 int	 sslm_key_pem(EVP_PKEY *, char **pem, size_t *len);
 /*
- * The private key in file path ("-" = stdin, at most SSLM_KEY_MAX bytes);
- * the file's bytes are wiped.  NULL (warned).  Free with EVP_PKEY_free.
+ * The one loader of private key files.  The key of file path ("-" =
+ * stdin; read as a secret of at most SSLM_KEY_MAX bytes, wiped after):
+ * its first PEM private key block, which must not be encrypted.  With
+ * pem set, also a copy of that block, verbatim, in *pem (*pemlen bytes,
+ * NUL-terminated; the caller releases it with sslm_freesecret(*pem,
+ * *pemlen + 1)).  NULL (warned).  Free the key with EVP_PKEY_free.
  */
-EVP_PKEY *sslm_load_privkey(const char *path);
+EVP_PKEY *sslm_key_load(const char *path, char **pem, size_t *pemlen);
 /*
- * A signing key: sslm_load_privkey, then sslm_key_check, then *md from
+ * A signing key: sslm_key_load, then sslm_key_check, then *md from
  * sslm_sign_md(key, digest, md).  NULL (warned).  The caller frees the
  * key with EVP_PKEY_free and *md with EVP_MD_free.
  */
-EVP_PKEY *sslm_load_signer(const char *path, const char *digest,
+EVP_PKEY *sslm_key_load_signer(const char *path, const char *digest,
 	    EVP_MD **md);
 /* "ec", "rsa", "ed25519", or NULL for another type.  Static string. */
 const char *sslm_key_type(const EVP_PKEY *);
@@ -564,6 +594,20 @@ const char *sslm_key_type(const EVP_PKEY *);
 int	 sslm_key_check(const EVP_PKEY *, const char *what);
 /* 1 when the two keys have the same public key, else 0. */
 int	 sslm_key_match(const EVP_PKEY *, const EVP_PKEY *);
+/*
+ * The key identifier of RFC 5280 4.2.1.2 method 1 (SHA-1 of the
+ * subjectPublicKey BIT STRING) into id.  0 or -1 (warned).
+ */
+int	 sslm_key_id(const EVP_PKEY *, unsigned char id[SSLM_KEYID_LEN]);
+/* (end of key.c) */
+
+/* ---- x509.c: CSRs and certificates (csrgen, casign) ------------------- */
+
+#include <openssl/x509v3.h>	/* GENERAL_NAMES */
+
+#define SSLM_SERIAL_LEN	20	/* random serial bytes (top bit clear) */
+
+
 /*
  * Canonical digest name (sha256, sha384, sha512, sha3_256, sha3_384,
  * sha3_512) of a name in any case, '-' for '_'; NULL if unsupported.
@@ -603,27 +647,8 @@ int	 sslm_san_push(GENERAL_NAMES *, const char *name);
  * iPAddress.  0, or -1 (warned as "what: ...").
  */
 int	 sslm_san_check(const GENERAL_NAMES *, const char *what);
-/*
- * The key identifier of RFC 5280 4.2.1.2 method 1 (SHA-1 of the
- * subjectPublicKey BIT STRING) into id.  0 or -1 (warned).
- */
-int	 sslm_key_id(const EVP_PKEY *, unsigned char id[SSLM_KEYID_LEN]);
 /* Set serial to SSLM_SERIAL_LEN random bytes, top bit clear, not zero. */
 int	 sslm_random_serial(ASN1_INTEGER *serial);
-/*
- * One service object as printed by sslm-conf(1), read from path ("-" =
- * stdin, at most SSLM_PEM_MAX bytes).  New reference, or NULL (warned).
- */
-json_t	*sslm_read_service(const char *path);
-/*
- * svc.obj.key (svc.key when obj is NULL): 0 and *out set (a string
- * pointing into svc / the integer), 1 when absent, -1 (warned as
- * "path: obj.key: ...") when of another type.
- */
-int	 sslm_svc_str(const json_t *svc, const char *path, const char *obj,
-	    const char *key, const char **out);
-int	 sslm_svc_int(const json_t *svc, const char *path, const char *obj,
-	    const char *key, long long *out);
 /* (end of x509.c) */
 
 /* ---- chain.c: chain ordering and checks (chainbuild, verify) ----------- */
@@ -639,13 +664,6 @@ int	 sslm_svc_int(const json_t *svc, const char *path, const char *obj,
  * Free with sk_X509_pop_free(sk, X509_free).
  */
 STACK_OF(X509) *sslm_chain_read(char *const *paths, int npaths, int max);
-/*
- * The private key of a key file ("-" = stdin; read as a secret), and in
- * *pem a copy of its PEM block, verbatim (*pemlen bytes, NUL-terminated;
- * the caller releases it with sslm_freesecret(*pem, *pemlen + 1)).  NULL
- * on error (warned).  Without the text, use sslm_load_privkey.
- */
-EVP_PKEY *sslm_chain_loadkey(const char *path, char **pem, size_t *pemlen);
 /* 1 when the certificate's public key is key (sslm_key_match), else 0. */
 int	 sslm_chain_keymatch(X509 *, EVP_PKEY *key);
 /*
@@ -671,7 +689,7 @@ STACK_OF(X509) *sslm_chain_order(STACK_OF(X509) *in, EVP_PKEY *key,
 	    int flags);
 /* (end of chain.c) */
 
-/* ---- certinfo.c: facts about PEM objects (info) ------------------------- */
+/* ---- info.c: facts about PEM objects (info) ----------------------------- */
 /*
  * Facts about PEM objects as JSON objects (schema in sslm-info(1)); a
  * private key only ever yields its public half.  Every json_t returned is
@@ -705,7 +723,7 @@ int	 sslm_info_text(FILE *, const json_t *facts, time_t now);
  * EVP_PKEY_print_public, EVP_PKEY_print_params).  0, or -1 (warned).
  */
 int	 sslm_info_verbose(FILE *, const struct sslm_pem *, const char *name);
-/* (end of certinfo.c) */
+/* (end of info.c) */
 
 /* ---- tlsa.c and dh.c: DANE records, DH parameters (tlsagen, dhparm) ---- */
 

@@ -42,15 +42,13 @@ usage(int status)
 static int
 parse_reason(const char *s)
 {
-	size_t	i;
-	char	*end;
-	long	n;
+	size_t		i;
+	long long	n;
 
 	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		if (reasons[i] != NULL && strcasecmp(s, reasons[i]) == 0)
 			return (int)i;
-	n = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || n < 0 || n > 10 || n == 7)
+	if (sslm_strtonum(s, 0, 10, &n) == -1 || n == 7)
 		return -1;
 	return (int)n;
 }
@@ -81,7 +79,7 @@ run(const struct opts *o, const char *certpath)
 	if ((a = sslm_acme_cli_new(&o->c)) == NULL)
 		goto out;
 	if (o->keyfile != NULL) {
-		if ((key = sslm_load_privkey(o->keyfile)) == NULL)
+		if ((key = sslm_key_load(o->keyfile, NULL, NULL)) == NULL)
 			goto out;
 		if (!sslm_key_match(key, X509_get0_pubkey(x))) {
 			sslm_warnx("%s: not the key of %s", o->keyfile,

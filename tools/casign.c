@@ -319,7 +319,7 @@ run(struct sign *s)
 		s->days = 90;
 	if (s->digest == NULL)
 		s->digest = "sha384";
-	if ((key = sslm_load_signer(s->keyfile, s->digest, &md)) == NULL)
+	if ((key = sslm_key_load_signer(s->keyfile, s->digest, &md)) == NULL)
 		goto out;
 	if (s->certfile != NULL &&
 	    (ca = read_ca(s->certfile, key, s->at)) == NULL)
@@ -382,7 +382,6 @@ main(int argc, char *argv[])
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct sign	 s;
-	char		*end;
 	int		 ch, rc, self = 0;
 
 	sslm_setprogname(argv[0]);
@@ -395,9 +394,7 @@ main(int argc, char *argv[])
 			s.certfile = optarg;
 			break;
 		case 'd':
-			s.days = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || s.days < 1 ||
-			    s.days > MAXDAYS) {
+			if (sslm_strtonum(optarg, 1, MAXDAYS, &s.days) == -1) {
 				sslm_warnx("-d %s: not a number of days in "
 				    "1..%d", optarg, MAXDAYS);
 				usage(SSLM_EXIT_USAGE);

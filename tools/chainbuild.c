@@ -121,7 +121,7 @@ run(const struct opts *o, char *const *files, int nfiles)
 
 	if ((in = sslm_chain_read(files, nfiles, SSLM_CHAIN_MAX)) == NULL)
 		goto out;
-	if (o->keyfile != NULL && (key = sslm_chain_loadkey(o->keyfile,
+	if (o->keyfile != NULL && (key = sslm_key_load(o->keyfile,
 	    &keypem, &keylen)) == NULL)
 		goto out;
 	if ((path = sslm_chain_order(in, key, o->flags)) == NULL)

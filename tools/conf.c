@@ -82,6 +82,17 @@ out:
 	return rc;
 }
 
+/* The one job: -T (a TOML file), -K (an EAB key) or the configuration. */
+static int
+run(struct sslm_conf_opts *o, const char *toml, const char *eab)
+{
+	if (toml != NULL)
+		return run_toml(toml);
+	if (eab != NULL)
+		return run_eab(o->confdir, eab);
+	return run_conf(o);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -134,15 +145,9 @@ main(int argc, char *argv[])
 		usage(SSLM_EXIT_USAGE);
 	if (toml != NULL && (eab != NULL || o.confdir != NULL))
 		usage(SSLM_EXIT_USAGE);
-	if (toml != NULL)
-		rc = run_toml(toml);
-	else if (eab != NULL)
-		rc = run_eab(o.confdir, eab);
-	else {
-		o.sel = argv;
-		o.nsel = argc;
-		rc = run_conf(&o);
-	}
+	o.sel = argv;
+	o.nsel = argc;
+	rc = run(&o, toml, eab);
 	if (sslm_flush_stdout() == -1)
 		rc = -1;
 	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;

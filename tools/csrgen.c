@@ -209,7 +209,7 @@ run(struct req *r, const char *svcfile)
 
 	if (svcfile != NULL && from_service(svcfile, r, &svc) == -1)
 		goto out;
-	if ((key = sslm_load_signer(r->keyfile, r->digest, &md)) == NULL)
+	if ((key = sslm_key_load_signer(r->keyfile, r->digest, &md)) == NULL)
 		goto out;
 	if (!r->ca && EVP_PKEY_is_a(key, "ED25519")) {
 		sslm_warnx("%s: ed25519 keys are for the private CA only "

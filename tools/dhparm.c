@@ -60,9 +60,9 @@ static int
 parse_keys(struct opts *o, const char *list)
 {
 	const char	*p = list, *comma;
-	char		 item[16], *end;
+	char		 item[16];
 	size_t		 len, i, k;
-	long		 v;
+	long long	 v;
 	struct key	 key;
 
 	o->nkeys = 0;
@@ -83,10 +83,8 @@ parse_keys(struct opts *o, const char *list)
 		item[len] = '\0';
 		memset(&key, 0, sizeof(key));
 		if (isdigit((unsigned char)item[0])) {
-			errno = 0;
-			v = strtol(item, &end, 10);
-			if (*end != '\0' || errno != 0 || v < o->min_bits ||
-			    v > MAX_BITS) {
+			if (sslm_strtonum(item, o->min_bits, MAX_BITS, &v) ==
+			    -1) {
 				sslm_warnx("-k %s: a size must be %d to %d "
 				    "bits", item, o->min_bits, MAX_BITS);
 				return -1;
@@ -418,17 +416,14 @@ run(struct opts *o, int argc, char **argv)
 static long
 number(const char *opt, const char *s, long min, long max)
 {
-	char	*end;
-	long	 v;
+	long long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
+	if (sslm_strtonum(s, min, max, &v) == -1) {
 		sslm_warnx("%s %s: want a number from %ld to %ld", opt, s,
 		    min, max);
 		usage(SSLM_EXIT_USAGE);
 	}
-	return v;
+	return (long)v;
 }
 
 int

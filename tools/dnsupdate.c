@@ -7,7 +7,6 @@
  * The secret stays in one structure that is wiped before exit; it is
  * read from a file the caller alone can read, never from argv.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -499,12 +498,9 @@ out:
 static int
 number(const char *s, int lo, int hi, const char *opt)
 {
-	char	*end;
-	long	 v;
+	long long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
+	if (sslm_strtonum(s, lo, hi, &v) == -1) {
 		sslm_warnx("%s %s: not a number %d..%d", opt, s, lo, hi);
 		usage(SSLM_EXIT_USAGE);
 	}

@@ -321,9 +321,9 @@ run_poll(const struct opts *o, const char *sha)
 	return rc;
 }
 
-/* 1 due, 0 not due, -1 failure. */
+/* The certificate at path: 1 due, 0 not due, -1 failure. */
 static int
-run(const struct opts *o, const char *path)
+run_cert(const struct opts *o, const char *path)
 {
 	struct sslm_renew_point	 p[SSLM_RENEW_MAXPOINTS];
 	struct sslm_renew	 r;
@@ -356,6 +356,22 @@ out:
 	free(sha);
 	X509_free(x);
 	return rc;
+}
+
+/*
+ * The one job: the table at a lifetime (-l: 1 when printed, -2 for a bad
+ * lifetime) or the decision for the certificate at path (run_cert).
+ * 1 due, 0 not due, -1 failure.
+ */
+static int
+run(const struct opts *o, const char *path)
+{
+	int rc;
+
+	if (o->lifetime == NULL)
+		return run_cert(o, path);
+	rc = run_lifetime(o);
+	return rc == 0 ? 1 : rc == -2 ? -2 : -1;
 }
 
 int
@@ -426,21 +442,14 @@ main(int argc, char *argv[])
 	if (o.lifetime != NULL) {
 		if (argc != 0 || o.poll || o.answer != NULL || o.state != NULL)
 			usage(SSLM_EXIT_USAGE);
-		rc = run_lifetime(&o);
-		if (rc == -2)
-			usage(SSLM_EXIT_USAGE);
-		rc = rc == 0 ? 0 : -1;
-	} else {
-		if (argc != 1 || (o.poll && (o.state == NULL ||
-		    o.answer != NULL || o.json)))
-			usage(SSLM_EXIT_USAGE);
-		rc = run(&o, argv[0]);
-	}
+	} else if (argc != 1 || (o.poll && (o.state == NULL ||
+	    o.answer != NULL || o.json)))
+		usage(SSLM_EXIT_USAGE);
+	if ((rc = run(&o, argc == 1 ? argv[0] : NULL)) == -2)
+		usage(SSLM_EXIT_USAGE);
 	if (sslm_flush_stdout() == -1)
 		return SSLM_EXIT_FAIL;
 	if (rc == -1)
 		return SSLM_EXIT_FAIL;
-	if (o.lifetime != NULL)
-		return SSLM_EXIT_OK;
 	return rc == 1 ? SSLM_EXIT_OK : SSLM_EXIT_NO;
 }

@@ -7,7 +7,6 @@
  */
 #include <sys/stat.h>
 
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -176,13 +175,9 @@ run(const struct opts *o, struct result *r, char **files, int nfiles)
 static long long
 parse_days(const char *s)
 {
-	char		*end;
-	long long	 v;
+	long long v;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 ||
-	    v > MAX_DAYS) {
+	if (sslm_strtonum(s, 0, MAX_DAYS, &v) == -1) {
 		sslm_warnx("%s: days must be a whole number from 0 to %d", s,
 		    MAX_DAYS);
 		usage(SSLM_EXIT_USAGE);

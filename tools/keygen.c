@@ -132,7 +132,6 @@ main(int argc, char *argv[])
 	};
 	struct keyopts	 k = { "ec", "secp384r1", 4096 };
 	const char	*svc = NULL, *outfile = NULL;
-	char		*end;
 	int		 ch, rc = 0, have_t = 0, have_c = 0, have_b = 0;
 
 	sslm_setprogname(argv[0]);
@@ -140,9 +139,8 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			k.bits = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' ||
-			    k.bits < SSLM_RSA_MIN || k.bits > SSLM_RSA_MAX) {
+			if (sslm_strtonum(optarg, SSLM_RSA_MIN, SSLM_RSA_MAX,
+			    &k.bits) == -1) {
 				sslm_warnx("-b %s: not a number in %d..%d",
 				    optarg, SSLM_RSA_MIN, SSLM_RSA_MAX);
 				usage(SSLM_EXIT_USAGE);

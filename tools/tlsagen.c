@@ -5,7 +5,6 @@
  * the command line, with ssl-mgr's owner names: _port._proto.<apex>. and
  * the same under each MX host or each SAN.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -586,13 +585,9 @@ add_item(struct opts *o, const char *s)
 static int
 set_ttl(struct opts *o, const char *s)
 {
-	char	*end;
-	long	 v;
+	long long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v > 2147483647L ||
-	    v < -2147483647L)
+	if (sslm_strtonum(s, -2147483647LL, 2147483647LL, &v) == -1)
 		return -1;
 	o->ttl = v;
 	o->ttl_set = 1;

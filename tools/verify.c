@@ -368,7 +368,7 @@ run(struct opts *o, const char *arg)
 			goto out;
 		}
 	if (o->keyfile != NULL &&
-	    (key = sslm_load_privkey(o->keyfile)) == NULL)
+	    (key = sslm_key_load(o->keyfile, NULL, NULL)) == NULL)
 		goto out;
 	if ((store = make_store(o->cafile)) == NULL ||
 	    (form && o->cafile == NULL && store_roots(store, cert) == -1))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * certinfo.c: facts about PEM objects (certificates, CSRs, keys, DH
+ * info.c: facts about PEM objects (certificates, CSRs, keys, DH
  * parameters) as JSON, and the ssl-mgr style summary text made from those
  * facts.  Private keys only ever yield their public half: no function here
  * reads or prints a private component.
