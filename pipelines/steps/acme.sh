@@ -64,8 +64,9 @@ acme_order() {
 		fail_msg="ACME account: $a_dir failed earlier in this run: $_down"
 		return 1
 	fi
-	mkdir -p "$a_acct"
-	chmod 0700 "$a_acct"
+	{ mkdir -p "$a_acct" && chmod 0700 "$a_acct"; } || {
+		fail_msg="$a_acct: cannot create the account directory"
+		return 1; }
 	step "acme-account"
 	set -- --agree-tos
 	_email=$(jq -r .x509.email "$svc")

@@ -39,16 +39,16 @@ link_target() {
 }
 
 # set_link DIR NAME TARGET: one rename(2) of a fresh link, then fsync.
+# The store must take it: a failure ends the run (die).
 set_link() {
-	rm -f "$1/.$2.tmp"
-	ln -s "$3" "$1/.$2.tmp"
-	mv -T "$1/.$2.tmp" "$1/$2"
-	sync "$1"
+	{ rm -f "$1/.$2.tmp" && ln -s "$3" "$1/.$2.tmp" &&
+	    mv -T "$1/.$2.tmp" "$1/$2" && sync "$1"; } ||
+	    die "$1/$2: cannot point the link at $3"
 }
 
+# rm_link DIR NAME: the link gone, then fsync (or die).
 rm_link() {
-	rm -f "$1/$2"
-	sync "$1"
+	{ rm -f "$1/$2" && sync "$1"; } || die "$1/$2: cannot remove the link"
 }
 
 SETFILES="privkey.pem csr.pem cert.pem chain.pem fullchain.pem bundle.pem"

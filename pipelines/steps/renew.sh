@@ -22,6 +22,10 @@
 #          ACME order placed: acme_batch finishes the set) or 1 (fail_msg);
 #          renew_due 0 due, 1 not due, 3 failed (due_msg).
 
+# make_set's outcomes besides 1 (failed: fail_msg says why).
+MAKE_SET_OK=0			# the set is complete in NEWDIR
+MAKE_SET_ACME_PENDING=10	# an ACME order is placed: acme_batch finishes it
+
 # ---- renew timing: sslm-due decides (tables, or the ACME CA's ARI window) ----
 
 # renew_due CERT: 0 when due, 1 when not, 3 when sslm-due failed (its
@@ -101,7 +105,8 @@ make_set() {
 		sslm-keygen -s "$svc" -o "$_n/privkey.pem" 2>"$tmp/err" || {
 			fail_msg="keygen: $(tail -1 "$tmp/err")"; return 1; }
 	elif [ -n "$_src" ] && [ -s "$_src/privkey.pem" ]; then
-		cp -p "$_src/privkey.pem" "$_n/privkey.pem"
+		cp -p "$_src/privkey.pem" "$_n/privkey.pem" || {
+			fail_msg="$_n/privkey.pem: cannot copy the key"; return 1; }
 	elif [ "$t_copy" -eq 1 ]; then
 		fail_msg="no key to reuse: curr has no privkey.pem (renew without -r)"
 		return 1
@@ -117,9 +122,11 @@ make_set() {
 		    2>"$tmp/err" || {
 			fail_msg="csrgen: $(tail -1 "$tmp/err")"; return 1; }
 	else
-		cp -p "$_src/csr.pem" "$_n/csr.pem"
+		cp -p "$_src/csr.pem" "$_n/csr.pem" || {
+			fail_msg="$_n/csr.pem: cannot copy the CSR"; return 1; }
 	fi
-	[ "$t_new_cert" -eq 1 ] || [ "$t_renew_due" -eq 1 ] || return 0
+	[ "$t_new_cert" -eq 1 ] || [ "$t_renew_due" -eq 1 ] ||
+	    return "$MAKE_SET_OK"
 	# certificate and chain files
 	step "sign"
 	case "$signer" in
@@ -127,9 +134,10 @@ make_set() {
 		sslm-casign --self -K "$_n/privkey.pem" -s "$svc" \
 		    "$_n/csr.pem" >"$_n/cert.pem" 2>"$tmp/err" || {
 			fail_msg="casign: $(tail -1 "$tmp/err")"; return 1; }
-		cp "$_n/cert.pem" "$_n/chain.pem"
-		cp "$_n/cert.pem" "$_n/fullchain.pem"
-		cat "$_n/privkey.pem" "$_n/cert.pem" >"$_n/bundle.pem"
+		{ cp "$_n/cert.pem" "$_n/chain.pem" &&
+		    cp "$_n/cert.pem" "$_n/fullchain.pem" &&
+		    cat "$_n/privkey.pem" "$_n/cert.pem" >"$_n/bundle.pem"; } || {
+			fail_msg="$_n: cannot write the chain files"; return 1; }
 		;;
 	local)
 		_ca=$certs/ca/$signer_ca/curr
@@ -142,21 +150,25 @@ make_set() {
 		    "$_n/csr.pem" >"$_n/cert.pem" 2>"$tmp/err" || {
 			fail_msg="casign: $(tail -1 "$tmp/err")"; return 1; }
 		step "chainbuild"
-		cat "$_n/cert.pem" "$_ca/fullchain.pem" >"$tmp/certs.pem"
+		cat "$_n/cert.pem" "$_ca/fullchain.pem" >"$tmp/certs.pem" || {
+			fail_msg="$tmp/certs.pem: cannot write"; return 1; }
 		sslm-chainbuild -k "$_n/privkey.pem" -o "$_n" "$tmp/certs.pem" \
 		    2>"$tmp/err" || {
 			fail_msg="chainbuild: $(tail -1 "$tmp/err")"; return 1; }
 		;;
 	acme)
+		# shellcheck disable=SC2310 # acme_order checks its commands
 		acme_order "$_n" || return 1
-		return 10
+		return "$MAKE_SET_ACME_PENDING"
 		;;
 	*)
 		fail_msg="unknown signer $signer"
 		return 1
 		;;
 	esac
-	make_tlsa "$_n"
+	# shellcheck disable=SC2310 # make_tlsa checks its commands
+	make_tlsa "$_n" || return 1
+	return "$MAKE_SET_OK"
 }
 
 # make_tlsa DIR: tlsa.rr for the certificate in DIR, when the service has
@@ -227,24 +239,25 @@ do_renew() {
 	else
 		[ -z "$_nx" ] || _src=$S/$_nx
 	fi
-	mkdir -p "$S/db"
-	chmod 0750 "$S" "$S/db"
+	{ mkdir -p "$S/db" && chmod 0750 "$S" "$S/db"; } ||
+	    die "$S/db: cannot create"
 	stamp=$(new_stamp "$S/db")
 	_new=$S/db/.new-$stamp
 	step "mkdir"
-	mkdir -m 0750 "$_new"
+	mkdir -m 0750 "$_new" || die "$_new: cannot create"
 	fail_msg=""
 	_mrc=0
+	# shellcheck disable=SC2310 # make_set checks its commands
 	make_set "$_new" "$_src" || _mrc=$?
 	case "$_mrc" in
-	0)
+	"$MAKE_SET_OK")
 		if [ "$o_dry" -eq 1 ]; then
 			say "            $s: dry run: new set made and discarded"
 			rm -rf "$_new"
 		else
 			publish_set "$_new"
 		fi ;;
-	10) acme_pending "$_new" ;;	# finished by acme_batch
+	"$MAKE_SET_ACME_PENDING") acme_pending "$_new" ;;	# acme_batch finishes it
 	*)
 		service_failed "$fail_msg"
 		rm -rf "$_new"
@@ -256,10 +269,10 @@ do_renew() {
 publish_set() {
 	public_modes "$1"
 	# Everything on disk before the set gets its real name and the link.
-	sync "$1"/* "$1"
+	sync "$1"/* "$1" || die "$1: cannot sync"
 	step "publish-set"
-	mv "$1" "$S/db/$stamp"
-	sync "$S/db"
+	{ mv "$1" "$S/db/$stamp" && sync "$S/db"; } ||
+	    die "$S/db/$stamp: cannot name the new set"
 	step "link-next"
 	set_link "$S" next "db/$stamp"
 	changed_services="$changed_services $g:$s"

@@ -41,10 +41,11 @@ next_to_curr() {
 	set_link "$S" curr "$_nx"
 	step "unlink-next"
 	rm_link "$S" next
-	printf '# %s rolled to curr : %s\n' "$s" "$(date +%Y%m%d-%H:%M:%S)" \
-	    >"$S/$_nx/.info.tmp"
-	chmod 0644 "$S/$_nx/.info.tmp"
-	mv -f "$S/$_nx/.info.tmp" "$S/$_nx/info"
+	_when=$(date +%Y%m%d-%H:%M:%S)
+	{ printf '# %s rolled to curr : %s\n' "$s" "$_when" \
+	    >"$S/$_nx/.info.tmp" && chmod 0644 "$S/$_nx/.info.tmp" &&
+	    mv -f "$S/$_nx/.info.tmp" "$S/$_nx/info"; } ||
+	    die "$S/$_nx/info: cannot write"
 	changed_services="$changed_services $g:$s"
 	say "            rolled: curr is now $_nx"
 }
