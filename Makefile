@@ -5,6 +5,8 @@
 PREFIX	?= /usr/local
 DESTDIR	?=
 bindir	 = $(PREFIX)/bin
+# The steps sslm-mgr sources: <bindir>/../libexec/sslm (sslm-mgr(1)).
+libexecdir = $(PREFIX)/libexec
 mandir	 = $(PREFIX)/share/man
 docdir	 = $(PREFIX)/share/doc/sslm
 exdir	 = $(docdir)/examples
@@ -40,8 +42,13 @@ LIBOBJ	 = $(LIBSRC:lib/%.c=$(OBJDIR)/lib/%.o)
 TOOLS	 = $(patsubst tools/%.c,%,$(wildcard tools/*.c))
 PIPES	 = $(notdir $(wildcard pipelines/sslm-*))
 PROGS	 = $(TOOLS:%=$(OUTDIR)/sslm-%) $(PIPES:%=$(OUTDIR)/%)
+# The steps of sslm-mgr, beside the programs' directory: ./libexec/sslm
+# for the std build, build/asan/libexec/sslm for asan.
+STEPSRC	 = $(wildcard pipelines/steps/*.sh)
+STEPDIR	 = $(patsubst %/,%,$(dir $(OUTDIR)))/libexec/sslm
+STEPS	 = $(STEPSRC:pipelines/steps/%=$(STEPDIR)/%)
 MANS	 = $(wildcard man/*.[1-8])
-SHFILES	 = $(wildcard pipelines/sslm-* tests/*.sh tests/env/*.sh tests/run \
+SHFILES	 = $(wildcard pipelines/sslm-* pipelines/steps/*.sh tests/*.sh tests/env/*.sh tests/run \
 	   bench/*.sh \
 	   scripts/* examples/*/make-ca \
 	   examples/*/*.sh .ci/run debian/*.postinst debian/*.postrm)
@@ -52,7 +59,7 @@ SHFILES	 = $(wildcard pipelines/sslm-* tests/*.sh tests/env/*.sh tests/run \
 .PHONY: all pkgcheck check check-asan lint mutate demo bench install \
 	uninstall deb clean deps
 
-all: pkgcheck $(PROGS)
+all: pkgcheck $(PROGS) $(STEPS)
 
 pkgcheck:
 	@for p in $(PKGS); do \
@@ -84,6 +91,10 @@ $(OUTDIR)/sslm-%: $(OBJDIR)/tools/%.o $(OBJDIR)/libsslm.a
 $(OUTDIR)/sslm-%: pipelines/sslm-%
 	@mkdir -p $(@D)
 	cp $< $@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
+
+$(STEPDIR)/%.sh: pipelines/steps/%.sh
+	@mkdir -p $(@D)
+	cp $< $@.tmp && chmod 644 $@.tmp && mv $@.tmp $@
 
 deps:
 	@sh scripts/deps
@@ -132,6 +143,8 @@ SUBST	 = sed -e 's|@bindir@|$(bindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g'
 install: all
 	install -d $(DESTDIR)$(bindir)
 	install -m 755 $(PROGS) $(DESTDIR)$(bindir)
+	install -d $(DESTDIR)$(libexecdir)/sslm
+	install -m 644 $(STEPS) $(DESTDIR)$(libexecdir)/sslm
 	@for m in $(MANS); do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(mandir)/man$$s; \
 	    echo install -m 644 $$m $(DESTDIR)$(mandir)/man$$s; \
@@ -163,6 +176,8 @@ install: all
 # Removes what install put there; /etc/ssl-mgr stays (it is the operator's).
 uninstall:
 	rm -f $(PROGS:$(OUTDIR)/%=$(DESTDIR)$(bindir)/%)
+	rm -f $(STEPS:$(STEPDIR)/%=$(DESTDIR)$(libexecdir)/sslm/%)
+	rmdir $(DESTDIR)$(libexecdir)/sslm 2>/dev/null || :
 	@for m in $(MANS); do s=$${m##*.}; \
 	    rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
 	rm -f $(UNITS:%=$(DESTDIR)$(unitdir)/%) $(UNITS:%=$(DESTDIR)$(exdir)/systemd/%)
@@ -183,12 +198,12 @@ deb:
 	    exit 3; }
 	rm -rf build/deb
 	mkdir -p build/deb/sslm-$(DEBVER)
-	tar -cf - --exclude=./build --exclude=./bin --exclude=./.git \
-	    --exclude=./debian/sslm --exclude=./debian/.debhelper . | \
+	tar -cf - --exclude=./build --exclude=./bin --exclude=./libexec \
+	    --exclude=./.git --exclude=./debian/sslm --exclude=./debian/.debhelper . | \
 	    tar -xf - -C build/deb/sslm-$(DEBVER)
 	cd build/deb/sslm-$(DEBVER) && dpkg-buildpackage -us -uc -b
 	@a=$$(dpkg-architecture -qDEB_HOST_ARCH) && \
 	    echo "deb: $(CURDIR)/build/deb/sslm_$(DEBVER)_$$a.deb"
 
 clean:
-	rm -rf build bin
+	rm -rf build bin libexec

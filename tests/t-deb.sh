@@ -54,10 +54,16 @@ dpkg -c "$deb" | awk '{ print substr($1, 1, 1), $6 }' | sed 's| \./| /|' \
     >"$SSLM_TMP/contents"
 n=0
 for p in $( { names "$SSLM_TOP/tools" | sed -n 's/^\(.*\)\.c$/sslm-\1/p'
-    names "$SSLM_TOP/pipelines"; }); do
+    names "$SSLM_TOP/pipelines" | grep '^sslm-'; }); do
 	grep -qx -e "- /usr/bin/$p" "$SSLM_TMP/contents" || n=$((n + 1))
 done
 same "every program in /usr/bin" "$n" 0
+n=0
+for p in $(names "$SSLM_TOP/pipelines/steps"); do
+	grep -qx -e "- /usr/libexec/sslm/$p" "$SSLM_TMP/contents" ||
+	    n=$((n + 1))
+done
+same "every step of sslm-mgr in /usr/libexec/sslm" "$n" 0
 n=0
 for f in "$SSLM_TOP"/man/*.[1-8]; do
 	b=${f##*/}

@@ -24,12 +24,21 @@ expect_rc 0 "make install DESTDIR PREFIX=$pfx: exit 0"
 # names: the file names under a directory, one a line, sorted.
 names() { (cd "$1" && find . -mindepth 1 -maxdepth 1 | sed 's|^\./||' | sort); }
 want=$( { names "$SSLM_TOP/tools" | sed -n 's/^\(.*\)\.c$/sslm-\1/p'
-    names "$SSLM_TOP/pipelines"; } | sort)
+    names "$SSLM_TOP/pipelines" | grep '^sslm-'; } | sort)
 same "bindir: every program of tools/ and pipelines/" \
     "$(names "$d$pfx/bin")" "$want"
 n=0
 for p in $want; do [ -x "$d$pfx/bin/$p" ] || n=$((n + 1)); done
 same "bindir: all executable" "$n" 0
+same "libexec/sslm: every step of pipelines/steps" \
+    "$(names "$d$pfx/libexec/sslm")" "$(names "$SSLM_TOP/pipelines/steps")"
+n=0
+for f in "$SSLM_TOP"/pipelines/steps/*.sh; do
+	b=${f##*/}
+	cmp -s "$f" "$d$pfx/libexec/sslm/$b" || n=$((n + 1))
+	[ "$(stat -c %a "$d$pfx/libexec/sslm/$b")" = 644 ] || n=$((n + 1))
+done
+same "libexec/sslm: the steps as in the tree, mode 0644" "$n" 0
 n=0 m=0
 for f in "$SSLM_TOP"/man/*.[1-8]; do
 	m=$((m + 1))

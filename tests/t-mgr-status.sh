@@ -86,6 +86,9 @@ chmod -R a+rX "$pub/tree"
 mkdir -m 0755 "$pub/bin"
 cp "$SSLM_BIN"/sslm-* "$pub/bin/"
 chmod 0755 "$pub/bin"/*
+mkdir -m 0755 "$pub/libexec"
+cp -R "$SSLM_BIN/../libexec/sslm" "$pub/libexec/"
+chmod -R a+rX "$pub/libexec"
 cat >"$pub/ssh" <<EOF
 #!/bin/sh
 printf '%s\n' "\$*" >>"$pub/tmp/ssh.calls"

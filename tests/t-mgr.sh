@@ -344,7 +344,7 @@ kill_each() {
 		rm -rf "$w/kt"
 		cp -a "$base" "$w/kt"
 		kc=$w/kt/certs
-		SSL_MGR_TOPDIR=$w/kt SSLM_TEST_KILL_AT=$k sslm-mgr "$@" >/dev/null 2>&1 || true
+		SSL_MGR_TOPDIR=$w/kt SSLM_TEST_CRASH_AT=$k sslm-mgr "$@" >/dev/null 2>&1 || true
 		valid_set "$kc/example.com/mail-ec/curr" "$kc/ca/my-root/curr/cert.pem" ||
 		    bad="$bad $k:curr-after-kill"
 		SSL_MGR_TOPDIR=$w/kt sslm-mgr "$@" >/dev/null 2>&1 ||

@@ -1,0 +1,351 @@
+# shellcheck shell=sh
+# SC2154/SC2034: the state of the run (options, tables, the service in
+# hand) is set and used across sslm-mgr and its steps, listed below;
+# sslm-mgr sources this file, and the lint checks it there too.
+# shellcheck disable=SC2154,SC2034
+# SPDX-License-Identifier: MIT
+#
+# acme.sh: the ACME orders of the run, batched: make_set orders
+# (acme_order) and records each pending order (acme_pending); acme_batch
+# then publishes every challenge at once (http-01 files on the web servers,
+# dns-01 records in acme_dir and by RFC 2136), one DNS restart, one wait
+# (sslm-nscheck), finishes each order (sslm-acme-order finish,
+# sslm-chainbuild, make_tlsa) and takes the answers away.  Sourced by
+# sslm-mgr.
+#
+# Reads:   svc (.signer, .x509.email), the account dir <S>/acme (or
+#          acme.test), $conf (web servers, dns_check_delay, dns_xtra_ns),
+#          $tmp/acme_dirs, $tmp/acme.pending and $tmp/acme.<n>.{vars,svc}.
+# Writes:  <S>/acme*/ (account), <new>/order.json, the challenge files and
+#          records, $tmp/acme.{pending,down,dns,expect,lagging},
+#          $tmp/http/, $tmp/txt/, $tmp/nscheck.*; a_* (the signer),
+#          acme_dns_why; through publish_set the new next.
+# Returns: acme_order 0 or 1 (fail_msg); acme_batch 0 (a failed order is
+#          a failed service).
+
+# ---- ACME (batched: order all, publish all, one DNS refresh, one wait) -------
+
+# acme_args: the account and server of the service's signer.
+acme_args() {
+	eval "$(jq -r '.signer | @sh "a_dir=\(.directory) a_cafile=\(.ca_file)",
+	    @sh "a_val=\(.validation) a_chain=\(.preferred_chain)",
+	    @sh "a_prof=\(.profile) a_kid=\(.eab_kid) a_eab=\(.eab)"' "$svc")"
+	# Staging accounts are other accounts: keep them apart.
+	a_acct=$S/acme
+	[ "$o_test" -eq 0 ] || a_acct=$S/acme.test
+}
+
+# run_acme TOOL SUBCOMMAND ARGS...: a tool with the signer's options.
+run_acme() {
+	_tool=$1
+	_sub=$2
+	shift 2
+	if [ -n "$a_cafile" ]; then
+		"$_tool" "$_sub" -A "$a_acct" -D "$a_dir" --ca-file "$a_cafile" "$@"
+	else
+		"$_tool" "$_sub" -A "$a_acct" -D "$a_dir" "$@"
+	fi
+}
+
+# acme_order NEWDIR: account (found or made), then an order for the CSR;
+# the order JSON stays in NEWDIR until acme_batch finishes it.
+acme_order() {
+	_an=$1
+	if [ "$o_debug" -eq 1 ]; then
+		fail_msg="debug mode (-d) places no ACME orders"
+		return 1
+	fi
+	acme_args
+	# A directory that could not be fetched is not asked again in this
+	# run: one message, not one timeout per service.
+	if [ -s "$tmp/acme.down" ] &&
+	    _down=$(awk -F '\t' -v d="$a_dir" '$1 == d { print $2; exit }' \
+	    "$tmp/acme.down") && [ -n "$_down" ]; then
+		fail_msg="ACME account: $a_dir failed earlier in this run: $_down"
+		return 1
+	fi
+	{ mkdir -p "$a_acct" && chmod 0700 "$a_acct"; } || {
+		fail_msg="$a_acct: cannot create the account directory"
+		return 1; }
+	step "acme-account"
+	set -- --agree-tos
+	_email=$(jq -r .x509.email "$svc")
+	[ -z "$_email" ] || set -- "$@" -e "$_email"
+	if [ "$a_eab" = true ]; then
+		sslm-conf -c "$confdir" -K "$signer_ca" >"$tmp/eab" 2>"$tmp/err" || {
+			fail_msg="EAB key of $signer_ca: $(tail -1 "$tmp/err")"
+			return 1; }
+		set -- "$@" --eab-kid "$a_kid" --eab-key-file "$tmp/eab"
+	fi
+	if ! run_acme sslm-acme-account create "$@" >"$tmp/acct.json" \
+	    2>"$tmp/err"; then
+		rm -f "$tmp/eab"
+		_why=$(tail -1 "$tmp/err")
+		fail_msg="ACME account: $_why"
+		case "$_why" in
+		"sslm-acme-account: $a_dir: "*)
+			printf '%s\t%s\n' "$a_dir" \
+			    "${_why#"sslm-acme-account: $a_dir: "}" >>"$tmp/acme.down" ;;
+		esac
+		return 1
+	fi
+	rm -f "$tmp/eab"
+	step "acme-order"
+	set -- -c "$a_val"
+	[ -z "$a_prof" ] || set -- "$@" --profile "$a_prof"
+	_cu=$(link_target "$S" curr)
+	[ -z "$_cu" ] || [ ! -s "$S/$_cu/cert.pem" ] ||
+	    set -- "$@" --replaces "$S/$_cu/cert.pem"
+	if ! run_acme sslm-acme-order order "$@" "$_an/csr.pem" \
+	    >"$_an/order.json" 2>"$tmp/err"; then
+		fail_msg="ACME order: $(tail -1 "$tmp/err")"
+		return 1
+	fi
+}
+
+# acme_pending NEWDIR: remember what acme_batch needs for this service.
+acme_pending() {
+	_pn=$(($(wc -l <"$tmp/acme.pending") + 1))
+	cp "$svc" "$tmp/acme.$_pn.svc"
+	# One value a line (sslm-conf allows no control characters in them).
+	printf '%s\n' "$g" "$s" "$S" "$stamp" "$apex" "$signer_ca" "$ndane" \
+	    "$nmx" "$dns_srv" "$dns_port" "$1" >"$tmp/acme.$_pn.vars"
+	printf '%s\n' "$_pn" >>"$tmp/acme.pending"
+	sayv "            ACME order placed"
+}
+
+# acme_load N: the values acme_pending kept for pending order N.
+acme_load() {
+	{
+		read -r g; read -r s; read -r S; read -r stamp; read -r apex
+		read -r signer_ca; read -r ndane; read -r nmx; read -r dns_srv
+		read -r dns_port; read -r new
+	} <"$tmp/acme.$1.vars"
+	svc=$tmp/acme.$1.svc
+}
+
+# acme_ssh: the ssh command rsync uses (SSLM_SSH, conf.d/ssh_config).
+acme_ssh() {
+	if [ -n "${SSLM_SSH:-}" ]; then
+		printf '%s -o BatchMode=yes' "$SSLM_SSH"
+	elif [ -f "$confdir/ssh_config" ]; then
+		printf 'ssh -F %s -o BatchMode=yes' "$confdir/ssh_config"
+	else
+		printf 'ssh -o BatchMode=yes'
+	fi
+}
+
+# web_hosts: the [web] servers, or this host when there are none.
+web_hosts() {
+	_wh=$(jget '.servers.web.servers[]')
+	printf '%s\n' "${_wh:-$host_short}"
+}
+
+# acme_publish: every pending challenge at once.  http-01 answers go to
+# <server_dir>/<apex>/.well-known/acme-challenge/ on the web servers;
+# dns-01 records go to <acme_dir>/acme-challenge.<apex>, then one DNS
+# restart for all apexes and one wait.
+acme_publish() {
+	rm -rf "$tmp/http" "$tmp/txt"
+	mkdir -p "$tmp/http" "$tmp/txt"
+	: >"$tmp/acme.expect"
+	: >"$tmp/acme.dns"
+	: >"$tmp/acme.lagging"
+	while IFS= read -r _pn; do
+		acme_load "$_pn"
+		jq -r '.challenges[] | select(.status != "valid") |
+		    [.type, .token, .key_authorization, (.txt_name // "-"),
+		     (.txt_value // "-")] | @tsv' "$new/order.json" \
+		    >"$tmp/chall.tsv" || continue
+		while IFS=$TAB read -r _ty _tok _ka _tn _tv; do
+			case "$_ty" in
+			http-01)
+				_hd=$tmp/http/$apex/.well-known/acme-challenge
+				mkdir -p "$_hd"
+				printf '%s' "$_ka" >"$_hd/$_tok"
+				chmod 0644 "$_hd/$_tok"
+				;;
+			dns-01)
+				printf '%s\n' "$_pn" >>"$tmp/acme.dns"
+				printf '%s. 60 IN TXT "%s"\n' "$_tn" "$_tv" \
+				    >>"$tmp/txt/$apex"
+				printf '%s\t%s\t%s\t%s\t%s\n' "$apex" "$dns_srv" \
+				    "$dns_port" "$_tn" "$_tv" >>"$tmp/acme.expect"
+				;;
+			esac
+		done <"$tmp/chall.tsv"
+	done <"$tmp/acme.pending"
+	_wdir=$(jget '.servers.web.server_dir')
+	if [ -n "$(ls "$tmp/http")" ]; then
+		if [ -z "$_wdir" ]; then
+			warn "http-01 needs [web] server_dir"
+		else
+			for _h in $(web_hosts); do
+				step "acme-http-publish"
+				if is_local_host "$_h"; then
+					# File by file: <server_dir>/<apex> may be
+					# a link to the site's document root.
+					(cd "$tmp/http" && find . -type f) |
+					while IFS= read -r _f; do
+						(umask 022 &&
+						    mkdir -p "$_wdir/${_f%/*}" &&
+						    cp "$tmp/http/$_f" "$_wdir/$_f") ||
+						    warn "http-01: cannot write $_wdir/$_f"
+					done
+				elif ! rsync -r --chmod=D755,F644 -e "$(acme_ssh)" \
+				    "$tmp/http/" "$_h:$_wdir/" >>"$logfile" 2>&1; then
+					warn "http-01: copying the answers to $_h failed"
+				fi
+			done
+		fi
+	fi
+	if [ -n "$(ls "$tmp/txt")" ]; then
+		for _a in "$tmp"/txt/*; do
+			_a=${_a##*/}
+			while IFS= read -r _d; do
+				(umask 022 && mkdir -p "$_d" &&
+				    cp "$tmp/txt/$_a" "$_d/.acme-challenge.$_a.tmp" &&
+				    chmod 0644 "$_d/.acme-challenge.$_a.tmp" &&
+				    mv -f "$_d/.acme-challenge.$_a.tmp" \
+				    "$_d/acme-challenge.$_a") ||
+				    warn "dns-01: cannot write $_d/acme-challenge.$_a"
+			done <"$tmp/acme_dirs"
+		done
+		for _a in "$tmp"/txt/*; do
+			_a=${_a##*/}
+			# the same records as an RFC 2136 update
+			awk '{ print $1 "\t" $5 }' "$tmp/txt/$_a" |
+			    jq -R -s 'split("\n") | map(select(length > 0) |
+			    split("\t")) | group_by(.[0]) | {replace: map({name:
+			    (.[0][0] | rtrimstr(".")), type: "TXT", ttl: 60,
+			    values: map(.[1] | ltrimstr("\"") | rtrimstr("\""))})}' \
+			    >"$tmp/upd.json"
+			step "dns-update-txt"
+			dns_update "$_a" "$tmp/upd.json" || true
+		done
+		step "acme-dns-restart"
+		# shellcheck disable=SC2046
+		dns_restart $(ls "$tmp/txt") || true
+		acme_dns_wait
+	fi
+}
+# on every authoritative server (sslm-nscheck).
+acme_dns_wait() {
+	_delay=$(jget .globals.dns_check_delay)
+	if [ "$_delay" -gt 0 ]; then
+		sayi "  dns-01: waiting $_delay s (dns_check_delay)"
+		sleep "$_delay"
+	fi
+	if ! command -v sslm-nscheck >/dev/null 2>&1; then
+		acme_dns_why="sslm-nscheck is not installed"
+		cut -f1 "$tmp/acme.expect" | sort -u >"$tmp/acme.lagging"
+		return 0
+	fi
+	jq -R -s --argjson x "$(jq -c .globals.dns_xtra_ns "$conf")" '
+	    split("\n") | map(select(length > 0) | split("\t")) |
+	    group_by(.[0]) | map({apex: .[0][0],
+	      primary: {server: .[0][1], port: (.[0][2] | tonumber)},
+	      present: [.[] | {name: .[3], type: "TXT", values: [.[4]]}],
+	      xtra_ns: $x})' "$tmp/acme.expect" >"$tmp/nscheck.json"
+	sayi "  dns-01: waiting for every authoritative server"
+	step "acme-dns-wait"
+	_nrc=0
+	if [ -t 2 ]; then
+		# At a terminal, its progress lines (which servers still lag)
+		# go there as they come; its messages are kept as well.
+		# shellcheck disable=SC2086
+		{ _rc=0; sslm-nscheck -P ${SSLM_NSCHECK_OPTS:-} \
+		    "$tmp/nscheck.json" 2>&1 >"$tmp/nscheck.out" || _rc=$?
+		    echo "$_rc" >"$tmp/nscheck.rc"; } | tee "$tmp/err" >&2
+		_nrc=$(cat "$tmp/nscheck.rc")
+	else
+		# shellcheck disable=SC2086
+		sslm-nscheck ${SSLM_NSCHECK_OPTS:-} "$tmp/nscheck.json" \
+		    >"$tmp/nscheck.out" 2>"$tmp/err" || _nrc=$?
+	fi
+	if [ "$_nrc" -ne 0 ]; then
+		# Answering now would let the CA ask a server that has not got
+		# the record: those orders wait for the next run instead.
+		acme_dns_why=$(grep -v -e 'not converged after' \
+		    -e '^sslm-nscheck: waiting [0-9]* s: ' "$tmp/err" | head -1)
+		[ -n "$acme_dns_why" ] || acme_dns_why=$(tail -1 "$tmp/err")
+		warn "dns-01: the records did not reach every server: $acme_dns_why"
+		# Only the apexes that did not converge hold their orders back.
+		if ! jq -r '.[] | select(.converged | not) | .apex' \
+		    "$tmp/nscheck.out" >"$tmp/acme.lagging" 2>/dev/null ||
+		    [ ! -s "$tmp/acme.lagging" ]; then
+			cut -f1 "$tmp/acme.expect" | sort -u >"$tmp/acme.lagging"
+		fi
+	fi
+}
+
+# acme_unpublish: take the answers away again.
+acme_unpublish() {
+	_wdir=$(jget '.servers.web.server_dir')
+	if [ -n "$_wdir" ] && [ -d "$tmp/http" ]; then
+		(cd "$tmp/http" && find . -type f) >"$tmp/http.list"
+		for _h in $(web_hosts); do
+			while IFS= read -r _f; do
+				if is_local_host "$_h"; then
+					rm -f "$_wdir/$_f"
+				else
+					run_cmd "$_h" rm -f "$_wdir/$_f" || true
+				fi
+			done <"$tmp/http.list"
+		done
+	fi
+	if [ -d "$tmp/txt" ]; then
+		for _a in "$tmp"/txt/*; do
+			[ -e "$_a" ] || continue
+			_a=${_a##*/}
+			while IFS= read -r _d; do
+				: >"$_d/acme-challenge.$_a" 2>/dev/null || true
+			done <"$tmp/acme_dirs"
+			awk '{ print $1 }' "$tmp/txt/$_a" | sort -u |
+			    jq -R -s 'split("\n") | map(select(length > 0)) |
+			    {delete: map({name: rtrimstr("."), type: "TXT"})}' \
+			    >"$tmp/upd.json"
+			dns_update "$_a" "$tmp/upd.json" || true
+		done
+	fi
+}
+
+# acme_batch: publish, wait, finish every pending order, clean up.
+acme_batch() {
+	[ -s "$tmp/acme.pending" ] || return 0
+	acme_publish
+	while IFS= read -r _pn <&4; do
+		acme_load "$_pn"
+		acme_args
+		if grep -qx "$_pn" "$tmp/acme.dns" &&
+		    grep -qxF -e "$apex" "$tmp/acme.lagging"; then
+			service_failed "dns-01 records not on every authoritative server: $acme_dns_why"
+			rm -rf "$new"
+			continue
+		fi
+		step "acme-finish"
+		set -- --csr "$new/csr.pem"
+		[ -z "$a_chain" ] || set -- "$@" --preferred-chain "$a_chain"
+		fail_msg=""
+		if ! run_acme sslm-acme-order finish "$@" <"$new/order.json" \
+		    >"$new/acme-chain.pem" 2>"$tmp/err"; then
+			fail_msg="ACME finish: $(tail -1 "$tmp/err")"
+		elif ! sslm-chainbuild -k "$new/privkey.pem" -o "$new" \
+		    "$new/acme-chain.pem" 2>"$tmp/err"; then
+			fail_msg="chainbuild: $(tail -1 "$tmp/err")"
+		else
+			make_tlsa "$new" || true
+		fi
+		rm -f "$new/acme-chain.pem" "$new/order.json"
+		if [ -n "$fail_msg" ]; then
+			service_failed "$fail_msg"
+			rm -rf "$new"
+		elif [ "$o_dry" -eq 1 ]; then
+			say "  $g:$s: dry run: certificate issued and discarded"
+			rm -rf "$new"
+		else
+			publish_set "$new"
+		fi
+	done 4<"$tmp/acme.pending"
+	acme_unpublish
+}

@@ -1,0 +1,239 @@
+# shellcheck shell=sh
+# SC2154/SC2034: the state of the run (options, tables, the service in
+# hand) is set and used across sslm-mgr and its steps, listed below;
+# sslm-mgr sources this file, and the lint checks it there too.
+# shellcheck disable=SC2154,SC2034
+# SPDX-License-Identifier: MIT
+#
+# deploy.sh: production and the servers.  The production copy of every
+# service that did not fail (sslm-prodcopy), post_copy_cmd, the reloads of
+# the server classes whose depends or svc_depends fire, the DNS restart.
+# Sourced by sslm-mgr.
+#
+# Reads:   $conf (post_copy_cmd, server classes, restart_cmd),
+#          $tmp/services.tsv, $tmp/classes.tsv, $tmp/pairs.tsv;
+#          failed, changed_services, apex_written, tlsa_changed,
+#          dns_domains, d_prod, d_fsr, o_dns, o_debug.
+# Writes:  production (through sslm-prodcopy), the log (command output),
+#          $tmp/prod.json, $tmp/cmd.out, $tmp/words, $tmp/changed;
+#          prod_changed, d_fsr (a resync reloads everything), failed,
+#          nfailed ("production-copy", "reloads").
+# Returns: deploy_* 0 (their failures are counted in failed/nfailed);
+#          run_cmd and dns_restart the status of the command.
+
+# dns_restart APEX...: every [dns] restart_cmd with --serial_bump.
+dns_restart() {
+	[ "$dns_nrestart" -gt 0 ] || return 0
+	for _p in $(jget '.dns.restart_cmd[][0]'); do
+		if [ "$o_debug" -eq 1 ]; then
+			say "    debug: would run $_p --serial_bump $*"
+		else
+			_drc=0
+			"$_p" --serial_bump "$@" </dev/null >"$tmp/cmd.out" 2>&1 \
+			    9>&- || _drc=$?
+			cat "$tmp/cmd.out" >>"$logfile" 2>/dev/null || true
+			if [ "$_drc" -ne 0 ]; then
+				warn "dns: $_p --serial_bump $* failed (status $_drc): $(cmd_reason "$tmp/cmd.out")"
+				return 1
+			fi
+		fi
+	done
+}
+
+# acme_dns_wait: the dns_check_delay floor, then until the TXT records are
+
+run_cmd() {
+	# run_cmd HOST WORD...: locally or over ssh; -d prints instead.
+	_h=$1
+	shift
+	if [ "$o_debug" -eq 1 ]; then
+		say "    debug: would run on $_h: $*"
+		return 0
+	fi
+	# 9>&-: a daemon a command starts must not hold the store's lock;
+	# 3<&-: nor the input of the reload loop (a file of the scratch).
+	# The output goes to the log, and stays in cmd.out for the message.
+	_rrc=0
+	if is_local_host "$_h"; then
+		"$@" </dev/null >"$tmp/cmd.out" 2>&1 3<&- 9>&- || _rrc=$?
+	elif [ -n "${SSLM_SSH:-}" ]; then
+		# shellcheck disable=SC2086
+		$SSLM_SSH -o BatchMode=yes "$_h" "$@" </dev/null \
+		    >"$tmp/cmd.out" 2>&1 3<&- 9>&- || _rrc=$?
+	elif [ -f "$confdir/ssh_config" ]; then
+		ssh -F "$confdir/ssh_config" -o BatchMode=yes "$_h" "$@" \
+		    </dev/null >"$tmp/cmd.out" 2>&1 3<&- 9>&- || _rrc=$?
+	else
+		ssh -o BatchMode=yes "$_h" "$@" </dev/null >"$tmp/cmd.out" \
+		    2>&1 3<&- 9>&- || _rrc=$?
+	fi
+	cat "$tmp/cmd.out" >>"$logfile" 2>/dev/null || true
+	return "$_rrc"
+}
+
+# deploy_prod: sslm-prodcopy for the services that did not fail; sets
+# prod_changed, and d_fsr when production was behind the store in a way
+# this run does not explain.
+# Production gets every service that did not fail; a failed one keeps
+# what production had (its store may hold a half-finished attempt).
+deploy_prod() {
+	prod_changed=0
+	set -- -c "$conf"
+	[ "$o_debug" -eq 0 ] || set -- -d "$@"
+	ngood=0
+	while IFS=$TAB read -r _gi _si g s _sg _sc _nd _nm bad; do
+		[ "$bad" -eq 0 ] || continue
+		case " $failed " in *" $g:$s "*) continue ;; esac
+		set -- "$@" "$g:$s"
+		ngood=$((ngood + 1))
+	done <"$tmp/services.tsv"
+	if [ "$ngood" -gt 0 ]; then
+		step "prodcopy"
+		prod_ok=1
+		sslm-prodcopy "$@" >"$tmp/prod.json" 2>"$tmp/err" || prod_ok=0
+		# Its messages: what -d would do goes to stdout; reasons of a
+		# failure go to stderr and the log.
+		while IFS= read -r _l; do
+			case "$_l" in
+			"sslm-prodcopy: debug: "*) say "  ${_l#sslm-prodcopy: }" ;;
+			*) printf '%s\n' "$_l" >&2; log "error: $_l" ;;
+			esac
+		done <"$tmp/err"
+		if [ "$prod_ok" -eq 0 ]; then
+			failed="$failed production-copy"
+			nfailed=$((nfailed + 1))
+		fi
+		if [ -s "$tmp/prod.json" ] && [ "$(jq '(.changed | length) +
+		    (.tlsa_changed | length)' "$tmp/prod.json")" -gt 0 ]; then
+			prod_changed=1
+			if [ "$o_debug" -eq 1 ]; then
+				:
+			elif [ "$prod_ok" -eq 1 ]; then
+				sayv "production copies updated in $prod"
+			else
+				say "production copies in $prod only partly updated"
+			fi
+			# Production was behind the store in a way this run does not
+			# explain: resync, and reload everything as ssl-mgr does.
+			if [ "$(jq --arg c "$changed_services" --arg a "$apex_written" '
+			    ($c | split(" ")) as $cs | ($a | split(" ")) as $aw |
+			    [(.changed[] | select((.group + ":" + .service) as $k |
+			      $cs | index($k) | not)),
+			     (.tlsa_changed[] | select(. as $g | $aw | index($g) | not))]
+			    | length' "$tmp/prod.json")" -gt 0 ]; then
+				say "production resync: reloading servers"
+				d_fsr=1
+			fi
+		fi
+	fi
+}
+
+# deploy_post_copy: every post_copy_cmd, after a production change or
+# with dev -certs-prod; a failure is a warning.
+deploy_post_copy() {
+	if [ "$prod_changed" -eq 1 ] || [ "$d_prod" -eq 1 ]; then
+		i=0
+		while [ "$i" -lt "$npcc" ]; do
+			h=$(jget ".globals.post_copy_cmd[$i].host")
+			jq -r ".globals.post_copy_cmd[$i].cmd[]" "$conf" >"$tmp/words"
+			set --
+			while IFS= read -r w; do set -- "$@" "$w"; done <"$tmp/words"
+			if [ "$o_debug" -eq 1 ]; then
+				say "  debug: would run post copy: $* $h"
+			else
+				_prc=0
+				"$@" "$h" </dev/null >"$tmp/cmd.out" 2>&1 9>&- || _prc=$?
+				cat "$tmp/cmd.out" >>"$logfile" 2>/dev/null || true
+				[ "$_prc" -eq 0 ] ||
+				    warn "post_copy_cmd $* $h failed (status $_prc, continuing): $(cmd_reason "$tmp/cmd.out")"
+			fi
+			i=$((i + 1))
+		done
+	fi
+}
+
+# class_fires CLASS DEPENDS: 0 when its depends tokens or svc_depends
+# pairs fire (tokens and $tmp/changed, from deploy_reloads).
+class_fires() {
+	[ "$d_fsr" -eq 1 ] && return 0
+	for _t in $2; do
+		case " $tokens " in *" $_t "*) return 0 ;; esac
+	done
+	while IFS=$TAB read -r _c _d _sv; do
+		[ "$_c" = "$1" ] || continue
+		case "$_d" in
+		any | all | "*")
+			grep -qF -e ":$_sv" "$tmp/changed" &&
+			    awk -F: -v s="$_sv" '$2 == s { f = 1 } END { exit !f }' \
+			    "$tmp/changed" && return 0 ;;
+		*)
+			grep -qxF -e "$_d:$_sv" "$tmp/changed" && return 0 ;;
+		esac
+	done <"$tmp/pairs.tsv"
+	return 1
+}
+
+# deploy_reloads: the restart_cmd of every class that fires on each of
+# its servers, then the DNS restart; a failure adds "reloads" to failed.
+deploy_reloads() {
+	# Which classes to reload: depends tokens and svc_depends pairs.
+	tokens=""
+	[ -z "$changed_services" ] || tokens="$tokens cert"
+	[ "$tlsa_changed" -eq 0 ] || tokens="$tokens tlsa dns"
+	# shellcheck disable=SC2086
+	printf '%s\n' $changed_services >"$tmp/changed"
+	reload_failed=0
+	# Reloads follow the changes of the services that worked, unless their
+	# production copy failed (then the servers keep what they have).
+	case " $failed " in
+	*" production-copy "*) do_reloads=0 ;;
+	*) do_reloads=1 ;;
+	esac
+	[ "$d_fsr" -eq 0 ] || do_reloads=1
+	if [ "$do_reloads" -eq 1 ]; then
+		while IFS=$TAB read -r cls nc nsrv deps <&3; do
+			if [ "$nc" -eq 0 ] || [ "$nsrv" -eq 0 ]; then
+				continue
+			fi
+			class_fires "$cls" "$deps" || continue
+			if [ "$d_fsr" -eq 0 ] && ! am_root && [ "$o_debug" -eq 0 ]; then
+				say "  $cls: need root privileges to reload servers (skipped)"
+				continue
+			fi
+			say "  $cls: reload"
+			for h in $(jget ".servers.$cls.servers[]"); do
+				c=0
+				while [ "$c" -lt "$nc" ]; do
+					jq -r ".servers.$cls.restart_cmd[$c][]" "$conf" >"$tmp/words"
+					set --
+					while IFS= read -r w; do set -- "$@" "$w"; done <"$tmp/words"
+					step "reload-$cls"
+					_crc=0
+					run_cmd "$h" "$@" || _crc=$?
+					if [ "$_crc" -ne 0 ]; then
+						warn "$cls: $h: $* failed (status $_crc): $(cmd_reason "$tmp/cmd.out")"
+						reload_failed=1
+					fi
+					c=$((c + 1))
+				done
+			done
+		done 3<"$tmp/classes.tsv"
+		# DNS last: servers reload before the zone drops the old records.
+		dns_fire=0
+		[ "$d_fsr" -eq 0 ] || dns_fire=1
+		[ "$o_dns" -eq 0 ] || { dns_fire=1; dns_domains="$dns_domains $all_domains"; }
+		for _t in $dns_depends; do
+			case " $tokens " in *" $_t "*) dns_fire=1 ;; esac
+		done
+		if [ "$dns_fire" -eq 1 ] && [ "$reload_failed" -eq 0 ] &&
+		    [ "$dns_nrestart" -gt 0 ]; then
+			# shellcheck disable=SC2086
+			dns_domains=$(printf '%s\n' $dns_domains | sort -u | tr '\n' ' ')
+			say "  dns: restart for [ $dns_domains]"
+			step "dns-restart"
+			# shellcheck disable=SC2086
+			dns_restart $dns_domains || reload_failed=1
+		fi
+	fi
+	[ "$reload_failed" -eq 0 ] || { failed="$failed reloads"; nfailed=$((nfailed + 1)); }
+}
