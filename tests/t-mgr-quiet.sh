@@ -16,7 +16,7 @@ B=$SSLM_BIN
 # cron NAME ARGS...: sslm-mgr ARGS in cron's environment, by its path.
 cron() {
 	env -i PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
-	    "$B/sslm-mgr" "$@"
+	    ${SSLM_SSH:+SSLM_SSH="$SSLM_SSH"} "$B/sslm-mgr" "$@"
 }
 
 # ---- the programs find each other ---------------------------------------------
@@ -222,3 +222,42 @@ expect_err_match 'example.com:(web|mail)-ec: ACME account: https://127.0.0.1:1/d
 expect_err_match '^sslm-mgr: failed: example.com:(web|mail)-ec example.com:(web|mail)-ec$' \
     "ACME server down: both services failed"
 check "ACME server down: no next made" test ! -e "$c/example.com/web-ec/next"
+
+# ---- a reload on a remote host: over ssh by the one rule, one word per argument ------
+ca_self_tree remote-reload
+c=$t/certs
+# The "remote" host is this machine: rsync's far side runs here (into the
+# same production tree); any other command is recorded, not run.
+cat >"$w/recssh" <<EOF2
+#!/bin/sh
+{ echo "call"; for a in "\$@"; do printf '[%s]\n' "\$a"; done; } >>"$w/recssh.log"
+[ "\$1 \$2" = "-o BatchMode=yes" ] && shift 2
+shift
+case "\$1" in rsync) exec "\$@" ;; esac
+exit 0
+EOF2
+chmod 755 "$w/recssh"
+: >"$w/recssh.log"
+python3 - "$t/conf.d/ssl-mgr.conf" <<'EOF2'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+s = re.sub(r"\[web\].*", "[web]\n    servers = ['far.example.net']\n"
+           "    restart_cmd = '/usr/sbin/nginx -s reload'\n"
+           "    svc_depends = [['any', ['web-ec']]]\n", s, flags=re.S)
+open(p, "w").write(s)
+EOF2
+run sslm-conf -c "$t/conf.d"
+expect_rc 0 "remote reload config loads"
+SSLM_SSH=$w/recssh
+export SSLM_SSH
+{ cron -renew -f ca:my-root && cron -roll -f ca:my-root &&
+    cron -renew -f ca:my-int && cron -roll -f ca:my-int; } >"$w/boot.out" 2>&1
+check "remote reload: the CA is made" test -s "$c/ca/my-int/curr/cert.pem"
+: >"$w/recssh.log"
+run env -i PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
+    SSLM_SSH="$w/recssh" "$B/sslm-mgr" -q -renew -f example.com:web-ec
+expect_rc 0 "remote reload: exit 0"
+check "remote reload: the command reached the host as separate words" \
+    grep -qzF "$(printf '[-o]\n[BatchMode=yes]\n[far.example.net]\n[/usr/sbin/nginx]\n[-s]\n[reload]\n')" \
+    "$w/recssh.log"

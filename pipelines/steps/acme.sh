@@ -124,17 +124,6 @@ acme_load() {
 	svc=$tmp/acme.$1.svc
 }
 
-# acme_ssh: the ssh command rsync uses (SSLM_SSH, conf.d/ssh_config).
-acme_ssh() {
-	if [ -n "${SSLM_SSH:-}" ]; then
-		printf '%s -o BatchMode=yes' "$SSLM_SSH"
-	elif [ -f "$confdir/ssh_config" ]; then
-		printf 'ssh -F %s -o BatchMode=yes' "$confdir/ssh_config"
-	else
-		printf 'ssh -o BatchMode=yes'
-	fi
-}
-
 # web_hosts: the [web] servers, or this host when there are none.
 web_hosts() {
 	_wh=$(jget '.servers.web.servers[]')
@@ -192,8 +181,8 @@ acme_publish() {
 						    cp "$tmp/http/$_f" "$_wdir/$_f") ||
 						    warn "http-01: cannot write $_wdir/$_f"
 					done
-				elif ! rsync -r --chmod=D755,F644 -e "$(acme_ssh)" \
-				    "$tmp/http/" "$_h:$_wdir/" >>"$logfile" 2>&1; then
+				elif ! sslm-deploy -c "$confdir" copy "$tmp/http" \
+				    "$_h:$_wdir" </dev/null >>"$logfile" 2>&1; then
 					warn "http-01: copying the answers to $_h failed"
 				fi
 			done

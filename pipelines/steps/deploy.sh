@@ -53,20 +53,11 @@ run_cmd() {
 	# 9>&-: a daemon a command starts must not hold the store's lock;
 	# 3<&-: nor the input of the reload loop (a file of the scratch).
 	# The output goes to the log, and stays in cmd.out for the message.
+	# sslm-deploy: here when HOST is this machine, else over ssh by the
+	# one ssh rule (SSLM_SSH, conf.d/ssh_config), one word per argument.
 	_rrc=0
-	if is_local_host "$_h"; then
-		"$@" </dev/null >"$tmp/cmd.out" 2>&1 3<&- 9>&- || _rrc=$?
-	elif [ -n "${SSLM_SSH:-}" ]; then
-		# shellcheck disable=SC2086
-		$SSLM_SSH -o BatchMode=yes "$_h" "$@" </dev/null \
-		    >"$tmp/cmd.out" 2>&1 3<&- 9>&- || _rrc=$?
-	elif [ -f "$confdir/ssh_config" ]; then
-		ssh -F "$confdir/ssh_config" -o BatchMode=yes "$_h" "$@" \
-		    </dev/null >"$tmp/cmd.out" 2>&1 3<&- 9>&- || _rrc=$?
-	else
-		ssh -o BatchMode=yes "$_h" "$@" </dev/null >"$tmp/cmd.out" \
-		    2>&1 3<&- 9>&- || _rrc=$?
-	fi
+	sslm-deploy -c "$confdir" run "$_h" -- "$@" </dev/null \
+	    >"$tmp/cmd.out" 2>&1 3<&- 9>&- || _rrc=$?
 	cat "$tmp/cmd.out" >>"$logfile" 2>/dev/null || true
 	return "$_rrc"
 }
