@@ -653,7 +653,7 @@ check_conf(const json_t *doc)
 
 /*
  * Parse the operands into c->sel (sslm-conf's forms, the one parser of
- * lib/conf.c).  0 or -1 (warned).
+ * lib/conf_sel.c).  0 or -1 (warned).
  */
 static int
 parse_sel(struct ctx *c, char **argv, int argc)
@@ -783,6 +783,7 @@ main(int argc, char *argv[])
 	};
 	struct ctx	 c;
 	const char	*conf = NULL, *crash;
+	long long	 ll;
 	int		 ch, rc;
 
 	sslm_setprogname(argv[0]);
@@ -815,8 +816,9 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (conf == NULL)
 		usage(SSLM_EXIT_USAGE);
-	if ((crash = getenv("SSLM_TEST_CRASH_AT")) != NULL)
-		crash_at = strtol(crash, NULL, 10);
+	if ((crash = getenv("SSLM_TEST_CRASH_AT")) != NULL &&
+	    sslm_strtonum(crash, 0, LONG_MAX, &ll) == 0)
+		crash_at = (long)ll;
 	if (parse_sel(&c, argv, argc) == -1)
 		rc = SSLM_EXIT_USAGE;
 	else
