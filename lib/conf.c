@@ -397,7 +397,7 @@ chk_depends(struct ctx *c, const struct sslm_toml *n, const char *shown)
 static int
 valid_group(const char *s)
 {
-	return strcmp(s, "ca") == 0 || sslm_valid_dnsname(s, 0);
+	return strcmp(s, "ca") == 0 || sslm_valid_hostname(s, 0);
 }
 
 /*
@@ -811,7 +811,7 @@ load_dns_primary(struct ctx *c)
 		    53, 1, 65535, &port) == -1)
 			goto fail;
 		if (strcmp(dom, "default") != 0 && strcmp(dom, "*") != 0 &&
-		    !sslm_valid_dnsname(dom, 0)) {
+		    !sslm_valid_hostname(dom, 0)) {
 			n = child(e, "domain");
 			bad(c, n ? n : e, "dns_primary.domain", "\"%s\" is not "
 			    "a domain, default or *", dom);
@@ -1277,7 +1277,7 @@ valid_email(const char *s)
 
 	return at != NULL && at != s && strchr(at + 1, '@') == NULL &&
 	    strpbrk(s, " <>()[],;:\\\"") == NULL &&
-	    sslm_valid_dnsname(at + 1, 0);
+	    sslm_valid_hostname(at + 1, 0);
 }
 
 static json_t *
@@ -1317,7 +1317,7 @@ svc_x509(struct ctx *c, const struct sslm_toml *t, int isca)
 		    "an e-mail address", email), NULL;
 	sans = json_array();
 	if (!isca) {
-		if (!sslm_valid_dnsname(cn, 1) && !sslm_ip_literal(cn)) {
+		if (!sslm_valid_hostname(cn, 1) && !sslm_ip_literal(cn)) {
 			json_decref(sans);
 			return bad(c, child(t, "CN"), "X509.CN", "\"%s\" is not "
 			    "a host name, wildcard or IP address", cn), NULL;
@@ -1336,7 +1336,7 @@ svc_x509(struct ctx *c, const struct sslm_toml *t, int isca)
 				json_decref(sans);
 				return NULL;
 			}
-			if (!sslm_valid_dnsname(e->s, 1) &&
+			if (!sslm_valid_hostname(e->s, 1) &&
 			    !sslm_ip_literal(e->s)) {
 				json_decref(sans);
 				return bad(c, e, "X509.sans", "\"%s\" is not a "

@@ -171,7 +171,7 @@ parse_want(const json_t *o, const char *apex, int absent, struct want *w,
 	if ((s = json_string_value(json_object_get(o, "name"))) == NULL)
 		return bad(file, p, "missing or not a string");
 	if (sslm_dns_name_norm(w->name, sizeof(w->name), s) == -1 ||
-	    !sslm_dns_valid_name(w->name))
+	    !sslm_dns_valid_owner(w->name))
 		return bad(file, p, "not a valid DNS name");
 	if (!sslm_dns_in_zone(w->name, apex))
 		return bad(file, p, "not in the apex's zone");
@@ -311,7 +311,7 @@ parse_doc(const json_t *doc, struct zone *z, const struct opts *o,
 	if ((s = json_string_value(json_object_get(doc, "apex"))) == NULL)
 		return bad(file, p, "missing or not a string");
 	if (sslm_dns_name_norm(z->apex, sizeof(z->apex), s) == -1 ||
-	    !sslm_valid_dnsname(z->apex, 0))
+	    !sslm_valid_hostname(z->apex, 0))
 		return bad(file, p, "not a valid DNS name");
 	snprintf(fq, sizeof(fq), "%s.", z->apex);
 	if ((z->apex_rdf = ldns_dname_new_frm_str(fq)) == NULL)
@@ -336,7 +336,7 @@ parse_doc(const json_t *doc, struct zone *z, const struct opts *o,
 		if (sslm_dns_server(s, (int)port, &z->primary, err,
 		    sizeof(err)) == -1)
 			return bad(file, p, err);
-	} else if (!sslm_valid_dnsname(s, 0))
+	} else if (!sslm_valid_hostname(s, 0))
 		return bad(file, p, "not an address or a host name");
 	else if (!o->sysres)
 		return bad(file, p, "a host name needs --system-resolver");
@@ -363,7 +363,7 @@ parse_doc(const json_t *doc, struct zone *z, const struct opts *o,
 		if (sslm_dns_server(s, 53, &addrs[0], err,
 		    sizeof(err)) == 0)
 			n = 1;
-		else if (!sslm_valid_dnsname(s, 0))
+		else if (!sslm_valid_hostname(s, 0))
 			return bad(file, p, err);
 		else if (!o->sysres)
 			return bad(file, p,
@@ -445,7 +445,7 @@ discover(struct zone *z, const struct opts *o)
 		if (ldns_rr_rd_count(rr) != 1 ||
 		    sslm_dns_dname(ldns_rr_rdf(rr, 0), names[nn],
 		    sizeof(names[nn])) == -1 ||
-		    !sslm_valid_dnsname(names[nn], 0)) {
+		    !sslm_valid_hostname(names[nn], 0)) {
 			sslm_warnx("%s: an NS record that is not a valid "
 			    "host name", z->apex);
 			goto out;
@@ -673,7 +673,7 @@ round_run(struct zone *zs, size_t nz, const struct opts *o, long long t0)
 		goto out;
 	for (i = 0; i < n; i++)
 		take(&r[i], &q[i]);
-	now = sslm_dns_now_ms();
+	now = sslm_now_ms();
 	pending = 0;
 	for (i = 0; i < nz; i++) {
 		z = &zs[i];
@@ -857,7 +857,7 @@ run(const char *file, const struct opts *o)
 	long		 pending;
 	int		 rc = SSLM_EXIT_FAIL, round, tty;
 
-	t0 = sslm_dns_now_ms();
+	t0 = sslm_now_ms();
 	if ((buf = sslm_readfile(file, IN_MAX, &len)) == NULL)
 		goto out;
 	if ((in = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)) ==
@@ -896,11 +896,11 @@ run(const char *file, const struct opts *o)
 	}
 	/* Progress on a terminal (or with -P): cron and pipes get the end. */
 	tty = o->progress || isatty(STDERR_FILENO);
-	said = sslm_dns_now_ms();
+	said = sslm_now_ms();
 	for (round = 1;; round++) {
 		if ((pending = round_run(zs, nz, o, t0)) == -1)
 			goto out;
-		now = sslm_dns_now_ms();
+		now = sslm_now_ms();
 		if (pending == 0 || now - t0 >= o->deadline_ms)
 			break;
 		if (tty && now - said >= PROGRESS_MS) {
@@ -918,7 +918,7 @@ run(const char *file, const struct opts *o)
 		backoff = backoff * 2 > o->interval_ms ? o->interval_ms :
 		    backoff * 2;
 	}
-	now = sslm_dns_now_ms() - t0;
+	now = sslm_now_ms() - t0;
 	if (json_is_array(in)) {
 		out = json_array();
 		for (i = 0; i < nz; i++)
@@ -955,7 +955,7 @@ ns_addr_opt(struct opts *o, char *arg)
 	}
 	*eq = '\0';
 	if (sslm_dns_name_norm(arg, strlen(arg) + 1, arg) == -1 ||
-	    !sslm_valid_dnsname(arg, 0)) {
+	    !sslm_valid_hostname(arg, 0)) {
 		sslm_warnx("--ns-addr %s: not a valid host name", arg);
 		return -1;
 	}
