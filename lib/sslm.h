@@ -76,7 +76,7 @@ int	 sslm_version(void);
 /* Milliseconds of the monotonic clock. */
 long long sslm_now_ms(void);
 
-/* ---- toml.c: TOML 1.0 ----------------------------------------------- */
+/* ---- toml.c, toml_scan.c: TOML 1.0 (the tree; the scanner) -------------- */
 
 enum sslm_toml_type {
 	SSLM_TOML_TABLE,
