@@ -782,6 +782,38 @@ int	 sslm_dns_tcp_exchange(const struct sslm_dns_srv *s,
 	    unsigned char **ans, size_t *anslen, char *err, size_t errlen);
 /* (end of dns.c) */
 
+/* ---- dns_ns.c: the servers of a zone, from its primary (nscheck) ------ */
+
+/* An NS name of a zone and one of its addresses. */
+struct sslm_dns_ns {
+	char			 name[256];	/* lower case, no final dot */
+	struct sslm_dns_srv	 a;
+};
+/* How sslm_dns_zone_servers asks and finds addresses. */
+struct sslm_dns_nsopts {
+	int			 timeout_ms;	/* of each query round */
+	int			 port;		/* of the servers found */
+	int			 family;	/* 0, AF_INET or AF_INET6 */
+	int			 sysres;	/* getaddrinfo as a last resort */
+	char *const		*ovr_name;	/* novr names whose addresses */
+	const struct sslm_dns_srv *ovr;		/* are these (--ns-addr) */
+	size_t			 novr;
+};
+/*
+ * Ask primary (recursion desired) for the SOA serial of apex (apex_rdf
+ * its name as an rdf) into *serial, its NS names (at most 32, each a
+ * valid host name) and the addresses of each: the overrides of o for
+ * a name they list, else glue and A/AAAA answers of the primary, else
+ * (o->sysres only) the system resolver; at most 16 a name, of
+ * o->family.  *out: *n entries in that order, free() it.  0, or -1
+ * (warned; *out NULL) when a query fails or a name has no address.
+ */
+int	 sslm_dns_zone_servers(const struct sslm_dns_srv *primary,
+	    const char *apex, const struct ldns_struct_rdf *apex_rdf,
+	    const struct sslm_dns_nsopts *o, uint32_t *serial,
+	    struct sslm_dns_ns **out, size_t *n);
+/* (end of dns_ns.c) */
+
 /* ---- tsig.c: RFC 8945 TSIG keys, signing, verifying (dnsupdate) ------- */
 
 #define SSLM_TSIG_KEY_MAX	128	/* bytes of a TSIG secret */

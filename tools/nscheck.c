@@ -32,7 +32,6 @@
 #define MAX_VALS	64		/* values of one record entry */
 #define MAX_VALLEN	8192		/* bytes of one value */
 #define MAX_XTRA	16		/* xtra_ns entries of a document */
-#define MAX_NS		32		/* NS names of an apex */
 #define MAX_ADDRS	16		/* addresses of one NS name */
 #define MAX_OVR		64		/* --ns-addr options */
 #define BACKOFF_START	50		/* ms before the second round */
@@ -380,33 +379,6 @@ parse_doc(const json_t *doc, struct zone *z, const struct opts *o,
 
 /* ---- discovery: serial, NS names, addresses ------------------------- */
 
-static int
-family_ok(const struct opts *o, int af)
-{
-	return o->family == 0 || o->family == af;
-}
-
-/* Ask the primary one question; the answer or NULL (warned). */
-static ldns_pkt *
-ask_primary(struct zone *z, const char *name, int type, const struct opts *o)
-{
-	struct sslm_dnsq q;
-	char		 b[96];
-
-	memset(&q, 0, sizeof(q));
-	q.srv = &z->primary;
-	q.qname = name;
-	q.qtype = type;
-	q.rd = 1;
-	if (sslm_dns_run(&q, 1, o->timeout_ms) == -1)
-		return NULL;
-	if (q.ans == NULL)
-		sslm_warnx("primary %s: %s %s: %s",
-		    sslm_dns_server_str(&z->primary, b, sizeof(b)), name,
-		    type == LDNS_RR_TYPE_SOA ? "SOA" : "NS", q.err);
-	return q.ans;
-}
-
 /*
  * The primary's serial, the NS names of the apex and every address of
  * each: --ns-addr overrides, else glue and A/AAAA answers from the
@@ -415,110 +387,28 @@ ask_primary(struct zone *z, const char *name, int type, const struct opts *o)
 static int
 discover(struct zone *z, const struct opts *o)
 {
-	ldns_pkt	*soa = NULL, *nsp = NULL;
-	ldns_rr		*rr;
-	ldns_rdf	*nsr[MAX_NS];
-	struct sslm_dnsq *q = NULL;
-	struct sslm_dns_srv addrs[MAX_ADDRS];
-	char		 names[MAX_NS][256];
-	size_t		 i, j, k, n, nn = 0;
-	int		 rc = -1, found;
+	struct sslm_dns_nsopts	 no;
+	struct sslm_dns_ns	*ns = NULL;
+	size_t			 i, n = 0;
+	int			 rc = -1;
 
-	memset(nsr, 0, sizeof(nsr));
-	if ((soa = ask_primary(z, z->apex, LDNS_RR_TYPE_SOA, o)) == NULL)
+	memset(&no, 0, sizeof(no));
+	no.timeout_ms = o->timeout_ms;
+	no.port = o->nsport;
+	no.family = o->family;
+	no.sysres = o->sysres;
+	no.ovr_name = o->ovr_name;
+	no.ovr = o->ovr;
+	no.novr = (size_t)o->novr;
+	if (sslm_dns_zone_servers(&z->primary, z->apex, z->apex_rdf, &no,
+	    &z->serial, &ns, &n) == -1)
 		goto out;
-	if (sslm_dns_soa_serial(soa, z->apex_rdf, &z->serial) == -1) {
-		sslm_warnx("%s: no SOA record at the primary (not a zone "
-		    "apex?)", z->apex);
-		goto out;
-	}
-	if ((nsp = ask_primary(z, z->apex, LDNS_RR_TYPE_NS, o)) == NULL)
-		goto out;
-	i = 0;
-	while ((rr = sslm_dns_next(ldns_pkt_answer(nsp), z->apex_rdf,
-	    LDNS_RR_TYPE_NS, &i)) != NULL) {
-		if (nn == MAX_NS) {
-			sslm_warnx("%s: more than %d NS records", z->apex,
-			    MAX_NS);
+	for (i = 0; i < n; i++)
+		if (add_srv(z, ns[i].name, &ns[i].a, 0) == -1)
 			goto out;
-		}
-		if (ldns_rr_rd_count(rr) != 1 ||
-		    sslm_dns_dname(ldns_rr_rdf(rr, 0), names[nn],
-		    sizeof(names[nn])) == -1 ||
-		    !sslm_valid_hostname(names[nn], 0)) {
-			sslm_warnx("%s: an NS record that is not a valid "
-			    "host name", z->apex);
-			goto out;
-		}
-		for (j = 0; j < nn; j++)
-			if (strcmp(names[j], names[nn]) == 0)
-				break;
-		if (j == nn && (nsr[nn] = ldns_rdf_clone(
-		    ldns_rr_rdf(rr, 0))) != NULL)
-			nn++;
-	}
-	if (nn == 0) {
-		sslm_warnx("%s: no NS records at the primary", z->apex);
-		goto out;
-	}
-	/* A and AAAA of every name, all at once. */
-	if ((q = calloc(nn * 2, sizeof(*q))) == NULL) {
-		sslm_warn("%s", z->apex);
-		goto out;
-	}
-	for (i = 0; i < nn * 2; i++) {
-		q[i].srv = &z->primary;
-		q[i].qname = names[i / 2];
-		q[i].qtype = i % 2 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A;
-		q[i].rd = 1;
-	}
-	if (sslm_dns_run(q, nn * 2, o->timeout_ms) == -1)
-		goto out;
-	for (i = 0; i < nn; i++) {
-		n = 0;
-		found = 0;
-		for (k = 0; k < (size_t)o->novr; k++) {
-			if (strcmp(o->ovr_name[k], names[i]) != 0)
-				continue;
-			found = 1;
-			if (family_ok(o, o->ovr[k].ss.ss_family) &&
-			    n < MAX_ADDRS)
-				addrs[n++] = o->ovr[k];
-		}
-		if (!found) {
-			sslm_dns_addrs(ldns_pkt_additional(nsp), nsr[i],
-			    o->nsport, o->family, addrs, MAX_ADDRS, &n);
-			for (j = i * 2; j < i * 2 + 2; j++)
-				if (q[j].ans != NULL)
-					sslm_dns_addrs(ldns_pkt_answer(
-					    q[j].ans), nsr[i], o->nsport,
-					    o->family, addrs, MAX_ADDRS, &n);
-		}
-		if (n == 0 && !found && o->sysres &&
-		    sslm_dns_sysresolve(names[i], o->nsport, o->family, addrs,
-		    MAX_ADDRS, &n) == -1)
-			goto out;
-		if (n == 0) {
-			sslm_warnx("%s: NS %s: no %saddress from the primary"
-			    "%s", z->apex, names[i], o->family == AF_INET ?
-			    "IPv4 " : o->family == AF_INET6 ? "IPv6 " : "",
-			    o->sysres ? "" : " (see --ns-addr and "
-			    "--system-resolver)");
-			goto out;
-		}
-		for (j = 0; j < n; j++)
-			if (add_srv(z, names[i], &addrs[j], 0) == -1)
-				goto out;
-	}
 	rc = 0;
 out:
-	for (i = 0; q != NULL && i < nn * 2; i++)
-		ldns_pkt_free(q[i].ans);
-	free(q);
-	for (i = 0; i < nn; i++)
-		ldns_rdf_deep_free(nsr[i]);
-	ldns_pkt_free(soa);
-	ldns_pkt_free(nsp);
+	free(ns);
 	return rc;
 }
 
