@@ -74,6 +74,9 @@ $(OBJDIR)/lib/%.o: lib/%.c lib/sslm.h $(wildcard lib/*_priv.h) | pkgcheck
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WFLAGS) $(CFLAGS) -c -o $@ $<
 
+# The private header of the TOML parser's two files.
+$(OBJDIR)/lib/toml.o $(OBJDIR)/lib/toml_scan.o: lib/toml_priv.h
+
 $(OBJDIR)/tools/%.o: tools/%.c lib/sslm.h | pkgcheck
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WFLAGS) $(CFLAGS) -c -o $@ $<

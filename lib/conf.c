@@ -374,7 +374,7 @@ load_dns_primary(struct ctx *c)
 		    53, 1, 65535, &port) == -1)
 			goto fail;
 		if (strcmp(dom, "default") != 0 && strcmp(dom, "*") != 0 &&
-		    !sslm_valid_dnsname(dom, 0)) {
+		    !sslm_valid_hostname(dom, 0)) {
 			n = child(e, "domain");
 			bad(c, n ? n : e, "dns_primary.domain", "\"%s\" is not "
 			    "a domain, default or *", dom);

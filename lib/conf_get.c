@@ -336,7 +336,7 @@ need_table(struct ctx *c, const struct sslm_toml *n, const char *shown)
 int
 valid_group(const char *s)
 {
-	return strcmp(s, "ca") == 0 || sslm_valid_dnsname(s, 0);
+	return strcmp(s, "ca") == 0 || sslm_valid_hostname(s, 0);
 }
 
 /*

@@ -220,7 +220,7 @@ valid_email(const char *s)
 
 	return at != NULL && at != s && strchr(at + 1, '@') == NULL &&
 	    strpbrk(s, " <>()[],;:\\\"") == NULL &&
-	    sslm_valid_dnsname(at + 1, 0);
+	    sslm_valid_hostname(at + 1, 0);
 }
 
 static json_t *
@@ -260,7 +260,7 @@ svc_x509(struct ctx *c, const struct sslm_toml *t, int isca)
 		    "an e-mail address", email), NULL;
 	sans = json_array();
 	if (!isca) {
-		if (!sslm_valid_dnsname(cn, 1) && !sslm_ip_literal(cn)) {
+		if (!sslm_valid_hostname(cn, 1) && !sslm_ip_literal(cn)) {
 			json_decref(sans);
 			return bad(c, child(t, "CN"), "X509.CN", "\"%s\" is not "
 			    "a host name, wildcard or IP address", cn), NULL;
@@ -279,7 +279,7 @@ svc_x509(struct ctx *c, const struct sslm_toml *t, int isca)
 				json_decref(sans);
 				return NULL;
 			}
-			if (!sslm_valid_dnsname(e->s, 1) &&
+			if (!sslm_valid_hostname(e->s, 1) &&
 			    !sslm_ip_literal(e->s)) {
 				json_decref(sans);
 				return bad(c, e, "X509.sans", "\"%s\" is not a "

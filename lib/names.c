@@ -42,7 +42,7 @@ ldh_label(const char *s, size_t n)
 }
 
 int
-sslm_valid_dnsname(const char *s, int wildcard)
+sslm_valid_hostname(const char *s, int wildcard)
 {
 	const char	*p, *dot;
 	size_t		 n = strlen(s);
@@ -81,7 +81,7 @@ sslm_ip_literal(const char *s)
 int
 sslm_valid_host(const char *s)
 {
-	return sslm_ip_literal(s) != 0 || sslm_valid_dnsname(s, 0);
+	return sslm_ip_literal(s) != 0 || sslm_valid_hostname(s, 0);
 }
 
 int

@@ -83,7 +83,12 @@ int	 sslm_version(void);
 int	 sslm_strtonum(const char *s, long long lo, long long hi,
 	    long long *out);
 
-/* ---- toml.c: TOML 1.0 ----------------------------------------------- */
+/* ---- clock.c ----------------------------------------------------------- */
+
+/* Milliseconds of the monotonic clock. */
+long long sslm_now_ms(void);
+
+/* ---- toml.c, toml_scan.c: TOML 1.0 (the tree; the scanner) -------------- */
 
 enum sslm_toml_type {
 	SSLM_TOML_TABLE,
@@ -153,11 +158,13 @@ const char *sslm_toml_typename(enum sslm_toml_type);
  */
 int	 sslm_valid_filename(const char *);
 /*
- * A DNS name in LDH syntax (labels of 1..63, total at most 253, no
- * trailing dot).  With wildcard set, a leftmost label "*" is allowed.
+ * A host name in LDH syntax (RFC 1123: letters, digits and inner
+ * hyphens; labels of 1..63, total at most 253, no trailing dot, the last
+ * label not all digits).  With wildcard set, a leftmost label "*" is
+ * allowed.  No underscore labels: see sslm_dns_valid_owner.
  * Returns 1 if valid, else 0.
  */
-int	 sslm_valid_dnsname(const char *, int wildcard);
+int	 sslm_valid_hostname(const char *, int wildcard);
 /* 4 for an IPv4 literal, 6 for an IPv6 literal, else 0. */
 int	 sslm_ip_literal(const char *);
 /* A host: a DNS name without wildcard, or an IP literal.  1 or 0. */
@@ -818,15 +825,15 @@ void	 sslm_dns_server_raw(struct sslm_dns_srv *, int af, const void *raw,
 const char *sslm_dns_server_str(const struct sslm_dns_srv *, char *buf,
 	    size_t len);
 /*
- * An owner name: leading labels may be underscore labels ("_25",
- * "_tcp", "_acme-challenge"), the rest must satisfy sslm_valid_dnsname.
- * 1 or 0.
+ * The owner name of a record: leading labels may be underscore labels
+ * ("_25", "_tcp", "_acme-challenge"), the rest must satisfy
+ * sslm_valid_hostname without wildcard.  1 or 0.
  */
-int	 sslm_dns_valid_name(const char *);
+int	 sslm_dns_valid_owner(const char *);
 /*
  * A domain name rdf as lower-case text without the final dot, into buf
  * (len bytes); 0, or -1 when it does not fit or is not a valid owner
- * name (sslm_dns_valid_name).
+ * name (sslm_dns_valid_owner).
  */
 int	 sslm_dns_dname(const struct ldns_struct_rdf *, char *buf, size_t len);
 /*
@@ -834,8 +841,6 @@ int	 sslm_dns_dname(const struct ldns_struct_rdf *, char *buf, size_t len);
  * undefined (exactly 2^31 apart).
  */
 int	 sslm_dns_serial_ge(uint32_t a, uint32_t b);
-/* Milliseconds of the monotonic clock. */
-long long sslm_dns_now_ms(void);
 
 /*
  * One query.  The caller sets srv, qname, qtype (LDNS_RR_TYPE_*) and rd;
@@ -923,7 +928,7 @@ char	*sslm_dns_rr_value(const struct ldns_struct_rr *, size_t *len);
 /* len bytes as printable ASCII, others as \DDD.  New string (free). */
 char	*sslm_dns_printable(const char *, size_t len);
 
-/* RFC 2136 updates and RFC 8945 TSIG (sslm-dnsupdate). */
+/* RFC 2136 updates (sslm-dnsupdate). */
 
 /*
  * Send the DNS message msg (len bytes) to s over TCP and read one
@@ -934,6 +939,41 @@ char	*sslm_dns_printable(const char *, size_t len);
 int	 sslm_dns_tcp_exchange(const struct sslm_dns_srv *s,
 	    const unsigned char *msg, size_t len, int timeout_ms,
 	    unsigned char **ans, size_t *anslen, char *err, size_t errlen);
+/* (end of dns.c) */
+
+/* ---- dns_ns.c: the servers of a zone, from its primary (nscheck) ------ */
+
+/* An NS name of a zone and one of its addresses. */
+struct sslm_dns_ns {
+	char			 name[256];	/* lower case, no final dot */
+	struct sslm_dns_srv	 a;
+};
+/* How sslm_dns_zone_servers asks and finds addresses. */
+struct sslm_dns_nsopts {
+	int			 timeout_ms;	/* of each query round */
+	int			 port;		/* of the servers found */
+	int			 family;	/* 0, AF_INET or AF_INET6 */
+	int			 sysres;	/* getaddrinfo as a last resort */
+	char *const		*ovr_name;	/* novr names whose addresses */
+	const struct sslm_dns_srv *ovr;		/* are these (--ns-addr) */
+	size_t			 novr;
+};
+/*
+ * Ask primary (recursion desired) for the SOA serial of apex (apex_rdf
+ * its name as an rdf) into *serial, its NS names (at most 32, each a
+ * valid host name) and the addresses of each: the overrides of o for
+ * a name they list, else glue and A/AAAA answers of the primary, else
+ * (o->sysres only) the system resolver; at most 16 a name, of
+ * o->family.  *out: *n entries in that order, free() it.  0, or -1
+ * (warned; *out NULL) when a query fails or a name has no address.
+ */
+int	 sslm_dns_zone_servers(const struct sslm_dns_srv *primary,
+	    const char *apex, const struct ldns_struct_rdf *apex_rdf,
+	    const struct sslm_dns_nsopts *o, uint32_t *serial,
+	    struct sslm_dns_ns **out, size_t *n);
+/* (end of dns_ns.c) */
+
+/* ---- tsig.c: RFC 8945 TSIG keys, signing, verifying (dnsupdate) ------- */
 
 #define SSLM_TSIG_KEY_MAX	128	/* bytes of a TSIG secret */
 #define SSLM_TSIG_MAC_MAX	64	/* bytes of a MAC (HMAC-SHA512) */
@@ -980,7 +1020,7 @@ int	 sslm_tsig_verify(const struct sslm_tsig *t,
 	    char *err, size_t errlen);
 /* The name of TSIG error e ("BADSIG", ...; else the number) in buf. */
 const char *sslm_tsig_error_name(int e, char *buf, size_t len);
-/* (end of dns.c) */
+/* (end of tsig.c) */
 
 /* ---- acme.c: the RFC 8555 client (acme-order, acme-account, acme-revoke) */
 
@@ -1083,65 +1123,6 @@ const char *sslm_acme_jstr(const json_t *o, const char *key,
 const char *sslm_acme_jurl(const struct sslm_acme *, const json_t *o,
 	    const char *key, const char *where);
 
-/* base64url without padding of n bytes, new string; NULL: no memory. */
-char	*sslm_acme_b64url(const unsigned char *, size_t n);
-/* Decode base64url (no padding); new buffer of *lenp bytes (caller
- * frees, wipes if secret); NULL if malformed. */
-unsigned char *sslm_acme_b64url_decode(const char *, size_t slen,
-	    size_t *lenp);
-/* "ES256", "ES384", "ES512", "RS256" for a key that can sign, or NULL. */
-const char *sslm_acme_alg(const EVP_PKEY *);
-/* The public JWK (RFC 7517) of a key, new reference; NULL (warned). */
-json_t	*sslm_acme_jwk(const EVP_PKEY *);
-/* The RFC 7638 thumbprint (SHA-256, base64url), new string, or NULL. */
-char	*sslm_acme_thumbprint(const EVP_PKEY *);
-/* token "." thumbprint, new string, or NULL. */
-char	*sslm_acme_keyauth(const EVP_PKEY *, const char *token);
-/* base64url(SHA-256(keyauth)), the dns-01 TXT value; new string or NULL. */
-char	*sslm_acme_txt_value(const char *keyauth);
-/*
- * A flattened JWS {protected, payload, signature}: prot (the caller's
- * object; "alg" is set in it) and payload text, signed with k, or with
- * HS256 and the hkeylen bytes of hkey when k is NULL.  New reference;
- * NULL (warned).
- */
-json_t	*sslm_acme_jws(EVP_PKEY *k, const unsigned char *hkey,
-	    size_t hkeylen, json_t *prot, const char *payload);
-
-/*
- * The account directory: dir/account.key and dir/account.json
- * {"directory", "url", "contact", "status"}.
- * sslm_acme_key_load: the key in dir/name (quiet_enoent: NULL without a
- * message when the file does not exist), checked to be able to sign.
- * sslm_acme_key_create: a new P-256 (rsa: RSA 2048) key written O_EXCL
- * 0600 to dir/name (dir made 0700 when missing).  Both NULL (warned);
- * EVP_PKEY_free the key.
- */
-EVP_PKEY *sslm_acme_key_load(const char *dir, const char *name,
-	    int quiet_enoent);
-EVP_PKEY *sslm_acme_key_create(const char *dir, const char *name, int rsa);
-/* dir/account.json, new reference; NULL (warned; quietly when absent
- * and quiet_enoent). */
-json_t	*sslm_acme_acct_read(const char *dir, int quiet_enoent);
-/* Replace dir/account.json atomically.  0 or -1 (warned). */
-int	 sslm_acme_acct_write(const char *dir, const json_t *acct);
-/*
- * Load the account of dir for client a (its directory must be a's):
- * key into *key (freed by the caller after a) and the account URL.
- * 0 or -1 (warned).
- */
-int	 sslm_acme_login(struct sslm_acme *a, const char *dir, EVP_PKEY **key);
-/*
- * The identifiers of a CSR: its DNS and IP subject alternative names and
- * its common name, lower case, without duplicates, as an array of
- * {"type": "dns"|"ip", "value"}.  New reference; NULL (warned "what: ").
- */
-json_t	*sslm_acme_csr_idents(X509_REQ *, const char *what);
-/* The first certificate of a PEM file ("-" = stdin); NULL (warned).
- * X509_free it. */
-X509	*sslm_acme_first_cert(const char *path);
-/* The RFC 9773 certificate identifier, new string; NULL (warned). */
-char	*sslm_acme_cert_id(X509 *, const char *what);
 /*
  * The options every ACME tool takes: -A/--account, -D/--directory,
  * --ca-file (short 'C'), -v/--verbose, -w/--deadline.
@@ -1169,5 +1150,75 @@ int	 sslm_acme_cli_opt(struct sslm_acme_cli *, int ch, const char *arg);
 /* sslm_acme_new with these options.  NULL (warned). */
 struct sslm_acme *sslm_acme_cli_new(const struct sslm_acme_cli *);
 /* (end of acme.c) */
+
+/* ---- jws.c: base64url, JWK, JWS (acme.c, acme-account, -order, -revoke) - */
+/* base64url without padding of n bytes, new string; NULL: no memory. */
+char	*sslm_b64url(const unsigned char *, size_t n);
+/* 1 when s is one or more base64url characters (no padding), else 0. */
+int	 sslm_b64url_valid(const char *s);
+/* Decode base64url (no padding); new buffer of *lenp bytes (caller
+ * frees, wipes if secret); NULL if malformed. */
+unsigned char *sslm_b64url_decode(const char *, size_t slen,
+	    size_t *lenp);
+/* "ES256", "ES384", "ES512", "RS256" for a key that can sign, or NULL. */
+const char *sslm_acme_alg(const EVP_PKEY *);
+/* The public JWK (RFC 7517) of a key, new reference; NULL (warned). */
+json_t	*sslm_acme_jwk(const EVP_PKEY *);
+/* The RFC 7638 thumbprint (SHA-256, base64url), new string, or NULL. */
+char	*sslm_acme_thumbprint(const EVP_PKEY *);
+/* token "." thumbprint, new string, or NULL. */
+char	*sslm_acme_keyauth(const EVP_PKEY *, const char *token);
+/* base64url(SHA-256(keyauth)), the dns-01 TXT value; new string or NULL. */
+char	*sslm_acme_txt_value(const char *keyauth);
+/*
+ * A flattened JWS {protected, payload, signature}: prot (the caller's
+ * object; "alg" is set in it) and payload text, signed with k, or with
+ * HS256 and the hkeylen bytes of hkey when k is NULL.  New reference;
+ * NULL (warned).
+ */
+json_t	*sslm_acme_jws(EVP_PKEY *k, const unsigned char *hkey,
+	    size_t hkeylen, json_t *prot, const char *payload);
+
+/* (end of jws.c) */
+
+/* ---- acme_account.c: the account directory (acme-account, -order, -revoke) */
+/*
+ * The account directory: dir/account.key and dir/account.json
+ * {"directory", "url", "contact", "status"}.
+ * sslm_acme_key_load: the key in dir/name (quiet_enoent: NULL without a
+ * message when the file does not exist), checked to be able to sign.
+ * sslm_acme_key_create: a new P-256 (rsa: RSA 2048) key written O_EXCL
+ * 0600 to dir/name (dir made 0700 when missing).  Both NULL (warned);
+ * EVP_PKEY_free the key.
+ */
+EVP_PKEY *sslm_acme_key_load(const char *dir, const char *name,
+	    int quiet_enoent);
+EVP_PKEY *sslm_acme_key_create(const char *dir, const char *name, int rsa);
+/* dir/account.json, new reference; NULL (warned; quietly when absent
+ * and quiet_enoent). */
+json_t	*sslm_acme_acct_read(const char *dir, int quiet_enoent);
+/* Replace dir/account.json atomically.  0 or -1 (warned). */
+int	 sslm_acme_acct_write(const char *dir, const json_t *acct);
+/*
+ * Load the account of dir for client a (its directory must be a's):
+ * key into *key (freed by the caller after a) and the account URL.
+ * 0 or -1 (warned).
+ */
+int	 sslm_acme_login(struct sslm_acme *a, const char *dir, EVP_PKEY **key);
+/* (end of acme_account.c) */
+
+/* ---- acme_order.c: what an order names (acme-order, -revoke, tlsa-hash) - */
+/*
+ * The identifiers of a CSR: its DNS and IP subject alternative names and
+ * its common name, lower case, without duplicates, as an array of
+ * {"type": "dns"|"ip", "value"}.  New reference; NULL (warned "what: ").
+ */
+json_t	*sslm_acme_csr_idents(X509_REQ *, const char *what);
+/* The first certificate of a PEM file ("-" = stdin); NULL (warned).
+ * X509_free it. */
+X509	*sslm_acme_first_cert(const char *path);
+/* The RFC 9773 certificate identifier, new string; NULL (warned). */
+char	*sslm_acme_cert_id(X509 *, const char *what);
+/* (end of acme_order.c) */
 
 #endif /* SSLM_H */

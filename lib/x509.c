@@ -184,7 +184,7 @@ sslm_san_push(GENERAL_NAMES *gens, const char *name)
 		GENERAL_NAME_set0_value(g, GEN_IPADD, ip);
 		ip = NULL;
 	} else {
-		if (!sslm_valid_dnsname(name, 1)) {
+		if (!sslm_valid_hostname(name, 1)) {
 			sslm_warnx("%s: not a DNS name, wildcard or IP "
 			    "address", name);
 			goto out;
@@ -234,7 +234,7 @@ sslm_san_check(const GENERAL_NAMES *gens, const char *what)
 			memcpy(buf, ASN1_STRING_get0_data(s), (size_t)len);
 			buf[len] = '\0';
 			if (strlen(buf) != (size_t)len ||
-			    !sslm_valid_dnsname(buf, 1))
+			    !sslm_valid_hostname(buf, 1))
 				goto bad;
 			break;
 		case GEN_IPADD:

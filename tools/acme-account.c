@@ -69,7 +69,7 @@ eab_jws(const struct opts *o, struct sslm_acme *a, EVP_PKEY *key)
 		b64[--len] = '\0';
 	while (len > 0 && b64[len - 1] == '=')	/* tolerate padding */
 		b64[--len] = '\0';
-	if ((hkey = sslm_acme_b64url_decode(b64, len, &hlen)) == NULL ||
+	if ((hkey = sslm_b64url_decode(b64, len, &hlen)) == NULL ||
 	    hlen < 16) {
 		sslm_warnx("%s: not a base64url HMAC key of 16 bytes or more",
 		    strcmp(o->eab_file, "-") == 0 ? "stdin" : o->eab_file);

@@ -476,7 +476,7 @@ finalize(struct sslm_acme *a, const json_t *order, X509_REQ *req)
 	ou = json_string_value(json_object_get(order, "order"));
 	fu = json_string_value(json_object_get(order, "finalize"));
 	if ((n = i2d_X509_REQ(req, &der)) <= 0 ||
-	    (b64 = sslm_acme_b64url(der, (size_t)n)) == NULL ||
+	    (b64 = sslm_b64url(der, (size_t)n)) == NULL ||
 	    (body = json_pack("{s:s}", "csr", b64)) == NULL)
 		goto out;
 	if (sslm_acme_post(a, fu, body, 0, &r) == -1)

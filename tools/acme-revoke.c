@@ -70,7 +70,7 @@ run(const struct opts *o, const char *certpath)
 	memset(&r, 0, sizeof(r));
 	if ((x = sslm_acme_first_cert(certpath)) == NULL ||
 	    sslm_cert_der(x, &der, &len) == -1 ||
-	    (b64 = sslm_acme_b64url(der, len)) == NULL ||
+	    (b64 = sslm_b64url(der, len)) == NULL ||
 	    (body = json_pack("{s:s}", "certificate", b64)) == NULL)
 		goto out;
 	if (o->reason >= 0 && json_object_set_new(body, "reason",

@@ -200,7 +200,7 @@ parse_entry(const json_t *o, int replace, struct upd *u, const char *file,
 	if ((s = json_string_value(json_object_get(o, "name"))) == NULL)
 		return bad(file, p, "missing or not a string");
 	if (sslm_dns_name_norm(name, sizeof(name), s) == -1 ||
-	    !sslm_dns_valid_name(name))
+	    !sslm_dns_valid_owner(name))
 		return bad(file, p, "not a valid DNS name");
 	if (!sslm_dns_in_zone(name, u->zone))
 		return bad(file, p, "not at or under the zone");
@@ -425,7 +425,7 @@ run(const char *file, const struct opts *o)
 		goto out;
 	}
 	if (sslm_dns_name_norm(u.zone, sizeof(u.zone), o->zone) == -1 ||
-	    !sslm_dns_valid_name(u.zone)) {
+	    !sslm_dns_valid_owner(u.zone)) {
 		sslm_warnx("%s: not a valid zone name", o->zone);
 		goto out;
 	}

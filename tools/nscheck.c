@@ -32,7 +32,6 @@
 #define MAX_VALS	64		/* values of one record entry */
 #define MAX_VALLEN	8192		/* bytes of one value */
 #define MAX_XTRA	16		/* xtra_ns entries of a document */
-#define MAX_NS		32		/* NS names of an apex */
 #define MAX_ADDRS	16		/* addresses of one NS name */
 #define MAX_OVR		64		/* --ns-addr options */
 #define BACKOFF_START	50		/* ms before the second round */
@@ -105,20 +104,6 @@ usage(int status)
 	exit(status);
 }
 
-static int
-num_arg(const char *s, long long lo, long long hi, long long *out)
-{
-	char		*end;
-	long long	 v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* ---- input ---------------------------------------------------------- */
 
 static int
@@ -171,7 +156,7 @@ parse_want(const json_t *o, const char *apex, int absent, struct want *w,
 	if ((s = json_string_value(json_object_get(o, "name"))) == NULL)
 		return bad(file, p, "missing or not a string");
 	if (sslm_dns_name_norm(w->name, sizeof(w->name), s) == -1 ||
-	    !sslm_dns_valid_name(w->name))
+	    !sslm_dns_valid_owner(w->name))
 		return bad(file, p, "not a valid DNS name");
 	if (!sslm_dns_in_zone(w->name, apex))
 		return bad(file, p, "not in the apex's zone");
@@ -311,7 +296,7 @@ parse_doc(const json_t *doc, struct zone *z, const struct opts *o,
 	if ((s = json_string_value(json_object_get(doc, "apex"))) == NULL)
 		return bad(file, p, "missing or not a string");
 	if (sslm_dns_name_norm(z->apex, sizeof(z->apex), s) == -1 ||
-	    !sslm_valid_dnsname(z->apex, 0))
+	    !sslm_valid_hostname(z->apex, 0))
 		return bad(file, p, "not a valid DNS name");
 	snprintf(fq, sizeof(fq), "%s.", z->apex);
 	if ((z->apex_rdf = ldns_dname_new_frm_str(fq)) == NULL)
@@ -336,7 +321,7 @@ parse_doc(const json_t *doc, struct zone *z, const struct opts *o,
 		if (sslm_dns_server(s, (int)port, &z->primary, err,
 		    sizeof(err)) == -1)
 			return bad(file, p, err);
-	} else if (!sslm_valid_dnsname(s, 0))
+	} else if (!sslm_valid_hostname(s, 0))
 		return bad(file, p, "not an address or a host name");
 	else if (!o->sysres)
 		return bad(file, p, "a host name needs --system-resolver");
@@ -363,7 +348,7 @@ parse_doc(const json_t *doc, struct zone *z, const struct opts *o,
 		if (sslm_dns_server(s, 53, &addrs[0], err,
 		    sizeof(err)) == 0)
 			n = 1;
-		else if (!sslm_valid_dnsname(s, 0))
+		else if (!sslm_valid_hostname(s, 0))
 			return bad(file, p, err);
 		else if (!o->sysres)
 			return bad(file, p,
@@ -380,33 +365,6 @@ parse_doc(const json_t *doc, struct zone *z, const struct opts *o,
 
 /* ---- discovery: serial, NS names, addresses ------------------------- */
 
-static int
-family_ok(const struct opts *o, int af)
-{
-	return o->family == 0 || o->family == af;
-}
-
-/* Ask the primary one question; the answer or NULL (warned). */
-static ldns_pkt *
-ask_primary(struct zone *z, const char *name, int type, const struct opts *o)
-{
-	struct sslm_dnsq q;
-	char		 b[96];
-
-	memset(&q, 0, sizeof(q));
-	q.srv = &z->primary;
-	q.qname = name;
-	q.qtype = type;
-	q.rd = 1;
-	if (sslm_dns_run(&q, 1, o->timeout_ms) == -1)
-		return NULL;
-	if (q.ans == NULL)
-		sslm_warnx("primary %s: %s %s: %s",
-		    sslm_dns_server_str(&z->primary, b, sizeof(b)), name,
-		    type == LDNS_RR_TYPE_SOA ? "SOA" : "NS", q.err);
-	return q.ans;
-}
-
 /*
  * The primary's serial, the NS names of the apex and every address of
  * each: --ns-addr overrides, else glue and A/AAAA answers from the
@@ -415,110 +373,28 @@ ask_primary(struct zone *z, const char *name, int type, const struct opts *o)
 static int
 discover(struct zone *z, const struct opts *o)
 {
-	ldns_pkt	*soa = NULL, *nsp = NULL;
-	ldns_rr		*rr;
-	ldns_rdf	*nsr[MAX_NS];
-	struct sslm_dnsq *q = NULL;
-	struct sslm_dns_srv addrs[MAX_ADDRS];
-	char		 names[MAX_NS][256];
-	size_t		 i, j, k, n, nn = 0;
-	int		 rc = -1, found;
+	struct sslm_dns_nsopts	 no;
+	struct sslm_dns_ns	*ns = NULL;
+	size_t			 i, n = 0;
+	int			 rc = -1;
 
-	memset(nsr, 0, sizeof(nsr));
-	if ((soa = ask_primary(z, z->apex, LDNS_RR_TYPE_SOA, o)) == NULL)
+	memset(&no, 0, sizeof(no));
+	no.timeout_ms = o->timeout_ms;
+	no.port = o->nsport;
+	no.family = o->family;
+	no.sysres = o->sysres;
+	no.ovr_name = o->ovr_name;
+	no.ovr = o->ovr;
+	no.novr = (size_t)o->novr;
+	if (sslm_dns_zone_servers(&z->primary, z->apex, z->apex_rdf, &no,
+	    &z->serial, &ns, &n) == -1)
 		goto out;
-	if (sslm_dns_soa_serial(soa, z->apex_rdf, &z->serial) == -1) {
-		sslm_warnx("%s: no SOA record at the primary (not a zone "
-		    "apex?)", z->apex);
-		goto out;
-	}
-	if ((nsp = ask_primary(z, z->apex, LDNS_RR_TYPE_NS, o)) == NULL)
-		goto out;
-	i = 0;
-	while ((rr = sslm_dns_next(ldns_pkt_answer(nsp), z->apex_rdf,
-	    LDNS_RR_TYPE_NS, &i)) != NULL) {
-		if (nn == MAX_NS) {
-			sslm_warnx("%s: more than %d NS records", z->apex,
-			    MAX_NS);
+	for (i = 0; i < n; i++)
+		if (add_srv(z, ns[i].name, &ns[i].a, 0) == -1)
 			goto out;
-		}
-		if (ldns_rr_rd_count(rr) != 1 ||
-		    sslm_dns_dname(ldns_rr_rdf(rr, 0), names[nn],
-		    sizeof(names[nn])) == -1 ||
-		    !sslm_valid_dnsname(names[nn], 0)) {
-			sslm_warnx("%s: an NS record that is not a valid "
-			    "host name", z->apex);
-			goto out;
-		}
-		for (j = 0; j < nn; j++)
-			if (strcmp(names[j], names[nn]) == 0)
-				break;
-		if (j == nn && (nsr[nn] = ldns_rdf_clone(
-		    ldns_rr_rdf(rr, 0))) != NULL)
-			nn++;
-	}
-	if (nn == 0) {
-		sslm_warnx("%s: no NS records at the primary", z->apex);
-		goto out;
-	}
-	/* A and AAAA of every name, all at once. */
-	if ((q = calloc(nn * 2, sizeof(*q))) == NULL) {
-		sslm_warn("%s", z->apex);
-		goto out;
-	}
-	for (i = 0; i < nn * 2; i++) {
-		q[i].srv = &z->primary;
-		q[i].qname = names[i / 2];
-		q[i].qtype = i % 2 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A;
-		q[i].rd = 1;
-	}
-	if (sslm_dns_run(q, nn * 2, o->timeout_ms) == -1)
-		goto out;
-	for (i = 0; i < nn; i++) {
-		n = 0;
-		found = 0;
-		for (k = 0; k < (size_t)o->novr; k++) {
-			if (strcmp(o->ovr_name[k], names[i]) != 0)
-				continue;
-			found = 1;
-			if (family_ok(o, o->ovr[k].ss.ss_family) &&
-			    n < MAX_ADDRS)
-				addrs[n++] = o->ovr[k];
-		}
-		if (!found) {
-			sslm_dns_addrs(ldns_pkt_additional(nsp), nsr[i],
-			    o->nsport, o->family, addrs, MAX_ADDRS, &n);
-			for (j = i * 2; j < i * 2 + 2; j++)
-				if (q[j].ans != NULL)
-					sslm_dns_addrs(ldns_pkt_answer(
-					    q[j].ans), nsr[i], o->nsport,
-					    o->family, addrs, MAX_ADDRS, &n);
-		}
-		if (n == 0 && !found && o->sysres &&
-		    sslm_dns_sysresolve(names[i], o->nsport, o->family, addrs,
-		    MAX_ADDRS, &n) == -1)
-			goto out;
-		if (n == 0) {
-			sslm_warnx("%s: NS %s: no %saddress from the primary"
-			    "%s", z->apex, names[i], o->family == AF_INET ?
-			    "IPv4 " : o->family == AF_INET6 ? "IPv6 " : "",
-			    o->sysres ? "" : " (see --ns-addr and "
-			    "--system-resolver)");
-			goto out;
-		}
-		for (j = 0; j < n; j++)
-			if (add_srv(z, names[i], &addrs[j], 0) == -1)
-				goto out;
-	}
 	rc = 0;
 out:
-	for (i = 0; q != NULL && i < nn * 2; i++)
-		ldns_pkt_free(q[i].ans);
-	free(q);
-	for (i = 0; i < nn; i++)
-		ldns_rdf_deep_free(nsr[i]);
-	ldns_pkt_free(soa);
-	ldns_pkt_free(nsp);
+	free(ns);
 	return rc;
 }
 
@@ -673,7 +549,7 @@ round_run(struct zone *zs, size_t nz, const struct opts *o, long long t0)
 		goto out;
 	for (i = 0; i < n; i++)
 		take(&r[i], &q[i]);
-	now = sslm_dns_now_ms();
+	now = sslm_now_ms();
 	pending = 0;
 	for (i = 0; i < nz; i++) {
 		z = &zs[i];
@@ -857,7 +733,7 @@ run(const char *file, const struct opts *o)
 	long		 pending;
 	int		 rc = SSLM_EXIT_FAIL, round, tty;
 
-	t0 = sslm_dns_now_ms();
+	t0 = sslm_now_ms();
 	if ((buf = sslm_readfile(file, IN_MAX, &len)) == NULL)
 		goto out;
 	if ((in = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)) ==
@@ -896,11 +772,11 @@ run(const char *file, const struct opts *o)
 	}
 	/* Progress on a terminal (or with -P): cron and pipes get the end. */
 	tty = o->progress || isatty(STDERR_FILENO);
-	said = sslm_dns_now_ms();
+	said = sslm_now_ms();
 	for (round = 1;; round++) {
 		if ((pending = round_run(zs, nz, o, t0)) == -1)
 			goto out;
-		now = sslm_dns_now_ms();
+		now = sslm_now_ms();
 		if (pending == 0 || now - t0 >= o->deadline_ms)
 			break;
 		if (tty && now - said >= PROGRESS_MS) {
@@ -918,7 +794,7 @@ run(const char *file, const struct opts *o)
 		backoff = backoff * 2 > o->interval_ms ? o->interval_ms :
 		    backoff * 2;
 	}
-	now = sslm_dns_now_ms() - t0;
+	now = sslm_now_ms() - t0;
 	if (json_is_array(in)) {
 		out = json_array();
 		for (i = 0; i < nz; i++)
@@ -955,7 +831,7 @@ ns_addr_opt(struct opts *o, char *arg)
 	}
 	*eq = '\0';
 	if (sslm_dns_name_norm(arg, strlen(arg) + 1, arg) == -1 ||
-	    !sslm_valid_dnsname(arg, 0)) {
+	    !sslm_valid_hostname(arg, 0)) {
 		sslm_warnx("--ns-addr %s: not a valid host name", arg);
 		return -1;
 	}
@@ -1010,12 +886,12 @@ main(int argc, char *argv[])
 			ovr[novr++] = optarg;
 			break;
 		case 'i':
-			if (num_arg(optarg, 10, 60000, &v) == -1)
+			if (sslm_strtonum(optarg, 10, 60000, &v) == -1)
 				usage(SSLM_EXIT_USAGE);
 			o.interval_ms = (int)v;
 			break;
 		case 'p':
-			if (num_arg(optarg, 1, 65535, &v) == -1)
+			if (sslm_strtonum(optarg, 1, 65535, &v) == -1)
 				usage(SSLM_EXIT_USAGE);
 			o.nsport = (int)v;
 			break;
@@ -1026,7 +902,7 @@ main(int argc, char *argv[])
 			o.sysres = 1;
 			break;
 		case 't':
-			if (num_arg(optarg, 1, 60000, &v) == -1)
+			if (sslm_strtonum(optarg, 1, 60000, &v) == -1)
 				usage(SSLM_EXIT_USAGE);
 			o.timeout_ms = (int)v;
 			break;
@@ -1034,7 +910,7 @@ main(int argc, char *argv[])
 			o.verbose = 1;
 			break;
 		case 'w':
-			if (num_arg(optarg, 0, 86400, &v) == -1)
+			if (sslm_strtonum(optarg, 0, 86400, &v) == -1)
 				usage(SSLM_EXIT_USAGE);
 			o.deadline_ms = v * 1000;
 			break;

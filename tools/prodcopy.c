@@ -620,7 +620,7 @@ check_conf(const json_t *doc)
 	json_array_foreach(json_object_get(doc, "groups"), i, g) {
 		v = json_string_value(json_object_get(g, "domain"));
 		if (v == NULL || (strcmp(v, "ca") != 0 &&
-		    !sslm_valid_dnsname(v, 0)) || strlen(v) > 200) {
+		    !sslm_valid_hostname(v, 0)) || strlen(v) > 200) {
 			sslm_warnx("conf.json: groups[%zu].domain: unsafe "
 			    "group name", i);
 			return -1;

@@ -127,7 +127,7 @@ add_san(struct names *l, const char *from, const char *s, size_t len)
 	buf[len] = '\0';
 	if (sslm_ip_literal(buf))
 		return 0;
-	if (!sslm_valid_dnsname(buf, 1) || !sslm_no_ctrl(buf, len)) {
+	if (!sslm_valid_hostname(buf, 1) || !sslm_no_ctrl(buf, len)) {
 		sslm_warnx("%s: san %s: not a dns name", from, buf);
 		return -1;
 	}
@@ -536,7 +536,7 @@ set_apex(struct opts *o, const char *s)
 		    s[i] - 'A' + 'a' : s[i]);
 	o->apexbuf[len] = '\0';
 	o->apex = o->apexbuf;
-	return sslm_valid_dnsname(o->apexbuf, 0) ? 0 : -1;
+	return sslm_valid_hostname(o->apexbuf, 0) ? 0 : -1;
 }
 
 /* -m: a host name, one trailing dot allowed; "." (RFC 7505 null MX) is
@@ -555,7 +555,7 @@ add_mx(struct opts *o, const char *s)
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (!sslm_valid_dnsname(buf, 0))
+	if (!sslm_valid_hostname(buf, 0))
 		return -1;
 	return names_add(&o->mx, buf, len);
 }

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * acme_order.c: what an ACME order names: the identifiers of a CSR
+ * (RFC 8555 7.1.3, RFC 8738 for IP addresses), the first certificate of
+ * a PEM file and the RFC 9773 certificate identifier of a certificate.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/asn1.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "sslm.h"
+
+/* ---- orders: identifiers, the certificate identifier ---------------- */
+
+/* Append {type, value} unless already there. */
+static int
+ident_push(json_t *arr, const char *type, const char *value)
+{
+	size_t	 i;
+	json_t	*o;
+
+	for (i = 0; i < json_array_size(arr); i++) {
+		o = json_array_get(arr, i);
+		if (strcmp(json_string_value(json_object_get(o, "type")),
+		    type) == 0 && strcmp(json_string_value(json_object_get(o,
+		    "value")), value) == 0)
+			return 0;
+	}
+	return json_array_append_new(arr, json_pack("{s:s, s:s}", "type",
+	    type, "value", value));
+}
+
+/* An identifier of a name given as text (DNS name, wildcard, IP). */
+static int
+ident_text(json_t *arr, const char *s, const char *what)
+{
+	char	 low[256];
+	size_t	 i;
+
+	if (strlen(s) >= sizeof(low)) {
+		sslm_warnx("%s: name too long", what);
+		return -1;
+	}
+	for (i = 0; s[i] != '\0'; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	low[i] = '\0';
+	if (sslm_ip_literal(low) != 0)
+		return ident_push(arr, "ip", low);
+	if (!sslm_valid_hostname(low, 1)) {
+		sslm_warnx("%s: %.100s: not a DNS name or IP address", what, s);
+		return -1;
+	}
+	return ident_push(arr, "dns", low);
+}
+
+json_t *
+sslm_acme_csr_idents(X509_REQ *req, const char *what)
+{
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	GENERAL_NAMES	*gens = NULL;
+	GENERAL_NAME	*g;
+	X509_NAME_ENTRY	*ne;
+	ASN1_STRING	*cn;
+	json_t		*arr;
+	char		 buf[256], ip[64];
+	int		 i, n, idx;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	exts = X509_REQ_get_extensions(req);
+	gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
+	for (i = 0; i < n; i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type == GEN_DNS) {
+			cn = g->d.dNSName;
+			if (ASN1_STRING_length(cn) >= (int)sizeof(buf) ||
+			    memchr(ASN1_STRING_get0_data(cn), '\0',
+			    (size_t)ASN1_STRING_length(cn)) != NULL) {
+				sslm_warnx("%s: bad dNSName", what);
+				goto fail;
+			}
+			memcpy(buf, ASN1_STRING_get0_data(cn),
+			    (size_t)ASN1_STRING_length(cn));
+			buf[ASN1_STRING_length(cn)] = '\0';
+			if (ident_text(arr, buf, what) == -1)
+				goto fail;
+		} else if (g->type == GEN_IPADD) {
+			cn = g->d.iPAddress;
+			if (ASN1_STRING_length(cn) != 4 &&
+			    ASN1_STRING_length(cn) != 16) {
+				sslm_warnx("%s: bad iPAddress", what);
+				goto fail;
+			}
+			/* RFC 8738: the textual form (RFC 5952 for v6) */
+			if (inet_ntop(ASN1_STRING_length(cn) == 4 ? AF_INET :
+			    AF_INET6, ASN1_STRING_get0_data(cn), ip,
+			    sizeof(ip)) == NULL ||
+			    ident_push(arr, "ip", ip) == -1)
+				goto fail;
+		} else {
+			sslm_warnx("%s: only DNS and IP subject alternative "
+			    "names can be ordered", what);
+			goto fail;
+		}
+	}
+	/* a common name is an identifier too (RFC 8555 7.4) */
+	idx = X509_NAME_get_index_by_NID(X509_REQ_get_subject_name(req),
+	    NID_commonName, -1);
+	if (idx >= 0) {
+		ne = X509_NAME_get_entry(X509_REQ_get_subject_name(req), idx);
+		cn = X509_NAME_ENTRY_get_data(ne);
+		if (ASN1_STRING_length(cn) > 0 &&
+		    ASN1_STRING_length(cn) < (int)sizeof(buf)) {
+			memcpy(buf, ASN1_STRING_get0_data(cn),
+			    (size_t)ASN1_STRING_length(cn));
+			buf[ASN1_STRING_length(cn)] = '\0';
+			if (memchr(buf, '\0', (size_t)ASN1_STRING_length(cn)) ==
+			    NULL && ident_text(arr, buf, what) == -1)
+				goto fail;
+		}
+	}
+	if (json_array_size(arr) == 0) {
+		sslm_warnx("%s: no DNS name or IP address to order", what);
+		goto fail;
+	}
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return arr;
+fail:
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	json_decref(arr);
+	return NULL;
+}
+
+char *
+sslm_acme_cert_id(X509 *x, const char *what)
+{
+	const ASN1_OCTET_STRING	*kid = NULL;
+	const ASN1_INTEGER	*serial;
+	unsigned char		*der = NULL;
+	const unsigned char	*p;
+	char			*a = NULL, *b = NULL, *out = NULL;
+	long			 len;
+	int			 n, tag, cls;
+
+	/* RFC 9773 4.1: AKI keyIdentifier "." serial (DER content octets) */
+	kid = X509_get0_authority_key_id(x);
+	if (kid == NULL || ASN1_STRING_length(kid) <= 0) {
+		sslm_warnx("%s: no authority key identifier", what);
+		return NULL;
+	}
+	serial = X509_get0_serialNumber(x);
+	if ((n = i2d_ASN1_INTEGER(serial, &der)) <= 0)
+		goto out;
+	p = der;
+	if (ASN1_get_object(&p, &len, &tag, &cls, n) & 0x80 || len <= 0)
+		goto out;
+	if ((a = sslm_b64url(ASN1_STRING_get0_data(kid),
+	    (size_t)ASN1_STRING_length(kid))) == NULL ||
+	    (b = sslm_b64url(p, (size_t)len)) == NULL ||
+	    asprintf(&out, "%s.%s", a, b) == -1)
+		out = NULL;
+out:
+	if (out == NULL)
+		sslm_warnx("%s: cannot make the certificate identifier", what);
+	free(a);
+	free(b);
+	OPENSSL_free(der);
+	return out;
+}
+
+X509 *
+sslm_acme_first_cert(const char *path)
+{
+	STACK_OF(X509)	*sk;
+	X509		*x = NULL;
+	char		*buf;
+	size_t		 len;
+
+	if ((buf = sslm_readfile(path, SSLM_PEM_MAX, &len)) == NULL)
+		return NULL;
+	if ((sk = sslm_read_certs(buf, len, path)) != NULL &&
+	    sk_X509_num(sk) > 0)
+		x = sk_X509_shift(sk);
+	else if (sk != NULL)
+		sslm_warnx("%s: no certificate", path);
+	sk_X509_pop_free(sk, X509_free);
+	free(buf);
+	return x;
+}
