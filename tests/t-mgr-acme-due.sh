@@ -53,7 +53,8 @@ mgr_at() {
 	else
 		set -- "$SSLM_BIN/sslm-mgr" "$@"
 	fi
-	env -i PATH=/usr/bin:/bin HOME="$w/home" \
+	env -i ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+	    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} PATH=/usr/bin:/bin HOME="$w/home" \
 	    SSL_MGR_TOPDIR="$t" FAKETIME_FMT=%s "$@"
 }
 mgr() {

@@ -112,7 +112,8 @@ cron() {
 		set -- "$SSLM_BIN/sslm-mgr" "$@"
 		_cp=/usr/bin:/bin
 	fi
-	env -i PATH="$_cp" HOME="$w/home" \
+	env -i ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+	    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} PATH="$_cp" HOME="$w/home" \
 	    SSL_MGR_TOPDIR="$t" SSLM_NSCHECK_OPTS="-p $DNS_PORT" SSLM_DANE_WAIT=3 \
 	    faketime "$_cw UTC" "$@" >"$T_OUT" 2>"$T_ERR"
 	T_RC=$?

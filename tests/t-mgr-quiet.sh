@@ -15,7 +15,8 @@ B=$SSLM_BIN
 
 # cron NAME ARGS...: sslm-mgr ARGS in cron's environment, by its path.
 cron() {
-	env -i PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
+	env -i ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+	    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
 	    ${SSLM_SSH:+SSLM_SSH="$SSLM_SSH"} "$B/sslm-mgr" "$@"
 }
 
@@ -58,7 +59,8 @@ for s in web-ec mail-ec; do
 done
 mkdir -p "$w/links"
 ln -sf "$B/sslm-mgr" "$w/links/sslm-mgr"
-run env -i PATH="$w/links:/usr/bin:/bin" TMPDIR="$w" SSL_MGR_TOPDIR="$t" sslm-mgr -s
+run env -i ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} PATH="$w/links:/usr/bin:/bin" TMPDIR="$w" SSL_MGR_TOPDIR="$t" sslm-mgr -s
 expect_rc 0 "a symlink to sslm-mgr on PATH finds the programs beside the real file"
 run cron -q -renew
 expect_rc 0 "-q renew, nothing due: exit 0"
@@ -168,7 +170,8 @@ if [ "$T_RC" -ne 0 ]; then
 	notok "remote copy config loads" "$(head -c 400 "$T_ERR")"
 fi
 web_prod=$t/prod-certs/example.com/web-ec/next/cert.pem
-run env -i PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
+run env -i ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
     SSLM_SSH="$w/badssh" "$B/sslm-mgr" -v -renew -f example.com:web-ec
 expect_rc 3 "remote copy failure: exit 3"
 expect_err_match 'far.example.net' "remote copy failure: stderr names the host"
@@ -255,7 +258,8 @@ export SSLM_SSH
     cron -renew -f ca:my-int && cron -roll -f ca:my-int; } >"$w/boot.out" 2>&1
 check "remote reload: the CA is made" test -s "$c/ca/my-int/curr/cert.pem"
 : >"$w/recssh.log"
-run env -i PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
+run env -i ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
     SSLM_SSH="$w/recssh" "$B/sslm-mgr" -q -renew -f example.com:web-ec
 expect_rc 0 "remote reload: exit 0"
 check "remote reload: the command reached the host as separate words" \

@@ -97,7 +97,8 @@ EOF
 chmod 0755 "$pub/ssh"
 asnobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    env -i TMPDIR="$pub/tmp" SSL_MGR_TOPDIR="$pub/tree" \
+	    env -i ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+	        ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} TMPDIR="$pub/tmp" SSL_MGR_TOPDIR="$pub/tree" \
 	    PATH=/usr/bin:/bin SSLM_SSH="$pub/ssh" "$pub/bin/sslm-mgr" "$@"
 }
 snap "$pub/tree" >"$w/before"

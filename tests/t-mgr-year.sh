@@ -21,7 +21,8 @@ C=$t/conf.d
 cron() {	# cron EPOCH ARGS...: sslm-mgr at that (ticking) time
 	_at=$(date -u -d "@$1" '+%Y-%m-%d %H:%M:%S')
 	shift
-	env -i PATH=/usr/bin:/bin HOME="$t" SSL_MGR_TOPDIR="$t" \
+	env -i ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+	    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} PATH=/usr/bin:/bin HOME="$t" SSL_MGR_TOPDIR="$t" \
 	    TZ=UTC faketime -f "@$_at" "$SSLM_BIN/sslm-mgr" "$@"
 }
 
