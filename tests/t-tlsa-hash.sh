@@ -34,6 +34,7 @@ run sslm-tlsa-hash "$w/ec/"
 same "a trailing slash is fine" "$(sed -n 2p "$T_OUT")" \
     "tlsa hash: $(ossl ec)"
 (cd rsa && sslm-tlsa-hash) >"$T_OUT" 2>"$T_ERR"
+# shellcheck disable=SC2034 # read by expect_rc
 T_RC=$?
 expect_rc 0 "no operand: ./"
 same "no operand: the hash of ./cert.pem" "$(sed -n 2p "$T_OUT")" \

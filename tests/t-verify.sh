@@ -317,6 +317,7 @@ check "-V: prints the version" grep -q '^sslm-verify [0-9]' "$T_OUT"
 # A service signed by the store's local CA verifies against the store's
 # root (certs/ca/<root>/curr/cert.pem, found by walking up) without -C;
 # out of the store, the one line says how to trust the private root.
+t=""	# set by ca_self_tree
 ca_self_tree store
 (cd "$t" && sh "$SSLM_TOP/examples/ca-self/make-ca" root &&
     sslm-mgr -renew && sslm-mgr -roll) >store.log 2>&1 ||
