@@ -21,6 +21,17 @@
 # Returns: deploy_* 0 (their failures are counted in failed/nfailed);
 #          run_cmd and dns_restart the status of the command.
 
+# run_logged CMD...: CMD with no input, its output in $tmp/cmd.out (for
+# cmd_reason) and appended to the log; returns its status.  9>&-: a daemon
+# a command starts must not hold the store's lock; 3<&-: nor the input of
+# the reload loop (a file of the scratch).
+run_logged() {
+	_lrc=0
+	"$@" </dev/null >"$tmp/cmd.out" 2>&1 3<&- 9>&- || _lrc=$?
+	cat "$tmp/cmd.out" >>"$logfile" 2>/dev/null || true
+	return "$_lrc"
+}
+
 # dns_restart APEX...: every [dns] restart_cmd with --serial_bump.
 dns_restart() {
 	[ "$dns_nrestart" -gt 0 ] || return 0
@@ -29,9 +40,7 @@ dns_restart() {
 			say "    debug: would run $_p --serial_bump $*"
 		else
 			_drc=0
-			"$_p" --serial_bump "$@" </dev/null >"$tmp/cmd.out" 2>&1 \
-			    9>&- || _drc=$?
-			cat "$tmp/cmd.out" >>"$logfile" 2>/dev/null || true
+			run_logged "$_p" --serial_bump "$@" || _drc=$?
 			if [ "$_drc" -ne 0 ]; then
 				warn "dns: $_p --serial_bump $* failed (status $_drc): $(cmd_reason "$tmp/cmd.out")"
 				return 1
@@ -50,16 +59,9 @@ run_cmd() {
 		say "    debug: would run on $_h: $*"
 		return 0
 	fi
-	# 9>&-: a daemon a command starts must not hold the store's lock;
-	# 3<&-: nor the input of the reload loop (a file of the scratch).
-	# The output goes to the log, and stays in cmd.out for the message.
 	# sslm-deploy: here when HOST is this machine, else over ssh by the
 	# one ssh rule (SSLM_SSH, conf.d/ssh_config), one word per argument.
-	_rrc=0
-	sslm-deploy -c "$confdir" run "$_h" -- "$@" </dev/null \
-	    >"$tmp/cmd.out" 2>&1 3<&- 9>&- || _rrc=$?
-	cat "$tmp/cmd.out" >>"$logfile" 2>/dev/null || true
-	return "$_rrc"
+	run_logged sslm-deploy -c "$confdir" run "$_h" -- "$@"
 }
 
 # deploy_prod: sslm-prodcopy for the services that did not fail; sets
@@ -133,8 +135,7 @@ deploy_post_copy() {
 				say "  debug: would run post copy: $* $h"
 			else
 				_prc=0
-				"$@" "$h" </dev/null >"$tmp/cmd.out" 2>&1 9>&- || _prc=$?
-				cat "$tmp/cmd.out" >>"$logfile" 2>/dev/null || true
+				run_logged "$@" "$h" || _prc=$?
 				[ "$_prc" -eq 0 ] ||
 				    warn "post_copy_cmd $* $h failed (status $_prc, continuing): $(cmd_reason "$tmp/cmd.out")"
 			fi
