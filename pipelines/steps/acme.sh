@@ -13,10 +13,10 @@
 # sslm-chainbuild, make_tlsa) and takes the answers away.  Sourced by
 # sslm-mgr.
 #
-# Reads:   svc (.signer, .x509.email), the account dir <S>/acme (or
+# Reads:   svc (.signer, .x509.email), the account dir <sdir>/acme (or
 #          acme.test), $conf (web servers, dns_check_delay, dns_xtra_ns),
 #          $tmp/acme_dirs, $tmp/acme.pending and $tmp/acme.<n>.{vars,svc}.
-# Writes:  <S>/acme*/ (account), <new>/order.json, the challenge files and
+# Writes:  <sdir>/acme*/ (account), <new>/order.json, the challenge files and
 #          records, $tmp/acme.{pending,down,dns,expect,lagging},
 #          $tmp/http/, $tmp/txt/, $tmp/nscheck.*; a_* (the signer),
 #          acme_dns_why; through publish_set the new next.
@@ -31,8 +31,8 @@ acme_args() {
 	    @sh "a_val=\(.validation) a_chain=\(.preferred_chain)",
 	    @sh "a_prof=\(.profile) a_kid=\(.eab_kid) a_eab=\(.eab)"' "$svc")"
 	# Staging accounts are other accounts: keep them apart.
-	a_acct=$S/acme
-	[ "$o_test" -eq 0 ] || a_acct=$S/acme.test
+	a_acct=$sdir/acme
+	[ "$o_test" -eq 0 ] || a_acct=$sdir/acme.test
 }
 
 # run_acme TOOL SUBCOMMAND ARGS...: a tool with the signer's options.
@@ -93,9 +93,9 @@ acme_order() {
 	step "acme-order"
 	set -- -c "$a_val"
 	[ -z "$a_prof" ] || set -- "$@" --profile "$a_prof"
-	_cu=$(link_target "$S" curr)
-	[ -z "$_cu" ] || [ ! -s "$S/$_cu/cert.pem" ] ||
-	    set -- "$@" --replaces "$S/$_cu/cert.pem"
+	_cu=$(link_target "$sdir" curr)
+	[ -z "$_cu" ] || [ ! -s "$sdir/$_cu/cert.pem" ] ||
+	    set -- "$@" --replaces "$sdir/$_cu/cert.pem"
 	if ! run_acme sslm-acme-order order "$@" "$_an/csr.pem" \
 	    >"$_an/order.json" 2>"$tmp/err"; then
 		fail_msg="ACME order: $(tail -1 "$tmp/err")"
@@ -108,7 +108,7 @@ acme_pending() {
 	_pn=$(($(wc -l <"$tmp/acme.pending") + 1))
 	cp "$svc" "$tmp/acme.$_pn.svc"
 	# One value a line (sslm-conf allows no control characters in them).
-	printf '%s\n' "$g" "$s" "$S" "$stamp" "$apex" "$signer_ca" "$ndane" \
+	printf '%s\n' "$g" "$s" "$sdir" "$stamp" "$apex" "$signer_ca" "$ndane" \
 	    "$nmx" "$dns_srv" "$dns_port" "$1" >"$tmp/acme.$_pn.vars"
 	printf '%s\n' "$_pn" >>"$tmp/acme.pending"
 	sayv "            ACME order placed"
@@ -117,7 +117,7 @@ acme_pending() {
 # acme_load N: the values acme_pending kept for pending order N.
 acme_load() {
 	{
-		read -r g; read -r s; read -r S; read -r stamp; read -r apex
+		read -r g; read -r s; read -r sdir; read -r stamp; read -r apex
 		read -r signer_ca; read -r ndane; read -r nmx; read -r dns_srv
 		read -r dns_port; read -r new
 	} <"$tmp/acme.$1.vars"

@@ -12,11 +12,11 @@
 # (build_apex), copied to the [dns] tlsa_dirs and sent as RFC 2136 updates
 # (sslm-dnsupdate).  Sourced by sslm-mgr.
 #
-# Reads:   svc (.dane_tls_ttl), S, g, apex, ndane, dns_srv, dns_port,
+# Reads:   svc (.dane_tls_ttl), sdir, g, apex, ndane, dns_srv, dns_port,
 #          $conf (dns_xtra_ns, the group's services), $tmp/conf-all.json,
 #          $tmp/services.tsv, $tmp/services.jsonl, $tmp/primaries.tsv,
 #          $tmp/tlsa_dirs; the sets' tlsa.rr.
-# Writes:  <S>/.tlsa-seen ("db/<stamp> <seconds>"), certs/<g>/tlsa.<g>,
+# Writes:  <sdir>/.tlsa-seen ("db/<stamp> <seconds>"), certs/<g>/tlsa.<g>,
 #          <tlsa_dir>/tlsa.<g>, $tmp/tlsa.*, $tmp/dane.*, $tmp/upd.*;
 #          dane_age, dane_why, apex_written, tlsa_changed, dns_domains,
 #          tlsa_copy_failed.
@@ -26,7 +26,7 @@
 # dane_gate NEXTDIR: a DANE service rolls only when next's TLSA records
 # are served by every authoritative server of the apex, and have been for
 # at least twice their TTL (the first time they were seen everywhere is
-# kept as "db/stamp seconds" in $S/.tlsa-seen, outside the set: a set
+# kept as "db/stamp seconds" in $sdir/.tlsa-seen, outside the set: a set
 # holds only the files sslm-prodcopy accepts).  0 to roll; otherwise says
 # what is missing.
 dane_gate() {
@@ -56,7 +56,7 @@ dane_gate() {
 
 # dane_seen SETDIR: are the set's TLSA records on every authoritative
 # server (sslm-nscheck)?  Keeps the first time they were, as
-# "db/<stamp> <seconds>" in $S/.tlsa-seen (outside the set), and sets
+# "db/<stamp> <seconds>" in $sdir/.tlsa-seen (outside the set), and sets
 # dane_age to the seconds since; else dane_why says what lags.
 dane_seen() {
 	dane_age=0
@@ -70,7 +70,7 @@ dane_seen() {
 	# shellcheck disable=SC2086
 	if ! sslm-nscheck -w "${SSLM_DANE_WAIT:-10}" ${SSLM_NSCHECK_OPTS:-} \
 	    "$tmp/dane.json" >"$tmp/dane.out" 2>"$tmp/err"; then
-		rm -f "$S/.tlsa-seen"
+		rm -f "$sdir/.tlsa-seen"
 		# The first laggard, else the summary (or another error).
 		dane_why=$(grep -v 'not converged after' "$tmp/err" | head -1)
 		[ -n "$dane_why" ] || dane_why=$(tail -1 "$tmp/err")
@@ -79,13 +79,13 @@ dane_seen() {
 	_now=$(date +%s)
 	_set=db/${1##*/}
 	_seen=""
-	[ ! -s "$S/.tlsa-seen" ] ||
-	    _seen=$(awk -v s="$_set" '$1 == s { print $2 }' "$S/.tlsa-seen")
+	[ ! -s "$sdir/.tlsa-seen" ] ||
+	    _seen=$(awk -v s="$_set" '$1 == s { print $2 }' "$sdir/.tlsa-seen")
 	case "$_seen" in
 	"" | *[!0-9]*)
 		_seen=$_now
-		printf '%s %s\n' "$_set" "$_now" >"$S/.tlsa-seen.tmp"
-		mv -f "$S/.tlsa-seen.tmp" "$S/.tlsa-seen"
+		printf '%s %s\n' "$_set" "$_now" >"$sdir/.tlsa-seen.tmp"
+		mv -f "$sdir/.tlsa-seen.tmp" "$sdir/.tlsa-seen"
 		;;
 	esac
 	dane_age=$((_now - _seen))
@@ -101,15 +101,15 @@ dane_observe() {
 		if [ "$bad" -ne 0 ] || [ "$ndane" -eq 0 ]; then
 			continue
 		fi
-		S=$certs/$g/$s
-		_nx=$(link_target "$S" next)
-		if [ -z "$_nx" ] || [ ! -s "$S/$_nx/tlsa.rr" ] ||
-		    [ "$_nx" = "$(link_target "$S" curr)" ]; then
+		sdir=$certs/$g/$s
+		_nx=$(link_target "$sdir" next)
+		if [ -z "$_nx" ] || [ ! -s "$sdir/$_nx/tlsa.rr" ] ||
+		    [ "$_nx" = "$(link_target "$sdir" curr)" ]; then
 			continue
 		fi
-		if [ -s "$S/.tlsa-seen" ] &&
+		if [ -s "$sdir/.tlsa-seen" ] &&
 		    awk -v s="$_nx" '$1 == s { f = 1 } END { exit !f }' \
-		    "$S/.tlsa-seen"; then
+		    "$sdir/.tlsa-seen"; then
 			continue
 		fi
 		IFS=$TAB read -r _gi dns_srv dns_port <<EOF
@@ -120,7 +120,7 @@ EOF
 		svc=$tmp/svc.json
 		sed -n "${line}p" "$tmp/services.jsonl" >"$svc"
 		step "dane-observe"
-		if dane_seen "$S/$_nx"; then
+		if dane_seen "$sdir/$_nx"; then
 			sayv "  $g:$s: next TLSA records on every server"
 		else
 			sayv "  $g:$s: next TLSA records not everywhere yet: $dane_why"

@@ -10,11 +10,11 @@
 # sslm-chainbuild; ACME in acme.sh), TLSA records (sslm-tlsagen), then
 # publish_set names it and points next at it.  Sourced by sslm-mgr.
 #
-# Reads:   the service: svc (its resolved JSON), g, s, S (its store dir),
+# Reads:   the service: svc (its resolved JSON), g, s, sdir (its store dir),
 #          apex, signer, signer_ca, ndane, nmx, dns_srv, dns_port; the
 #          tasks t_*; $tmp/renew_info.json; the curr and next sets.
-# Writes:  <S>/db/.new-<stamp>, renamed to <S>/db/<stamp> and linked as
-#          next; <S>/.ari (the CA's renewal window, through sslm-due);
+# Writes:  <sdir>/db/.new-<stamp>, renamed to <sdir>/db/<stamp> and linked as
+#          next; <sdir>/.ari (the CA's renewal window, through sslm-due);
 #          $tmp/err, $tmp/due.out, $tmp/ca-<name>.json, $tmp/mx*;
 #          stamp, due_msg, fail_msg, changed_services.
 # Returns: do_renew 0, or 1 when the service failed (service_failed
@@ -31,14 +31,14 @@ MAKE_SET_ACME_PENDING=10	# an ACME order is placed: acme_batch finishes it
 # renew_due CERT: 0 when due, 1 when not, 3 when sslm-due failed (its
 # message in due_msg).  For an ACME service the CA's renewal window is
 # asked when sslm-due says it is time to (a new certificate, or past
-# Retry-After); the time picked in it is kept in $S/.ari, outside the set.
+# Retry-After); the time picked in it is kept in $sdir/.ari, outside the set.
 renew_due() {
 	_dc=$1
 	set -- -c "$tmp/renew_info.json"
 	if [ "$signer" = acme ] && [ "$o_test" -eq 0 ] && [ "$o_debug" -eq 0 ]
 	then
-		set -- "$@" -S "$S/.ari"
-		if sslm-due -P -S "$S/.ari" "$_dc" 2>"$tmp/err"; then
+		set -- "$@" -S "$sdir/.ari"
+		if sslm-due -P -S "$sdir/.ari" "$_dc" 2>"$tmp/err"; then
 			acme_args
 			step "acme-ari"
 			if run_acme sslm-acme-order ari "$_dc" >"$tmp/ari.json" \
@@ -205,12 +205,12 @@ next_waits() {
 }
 
 do_renew() {
-	_curr=$(link_target "$S" curr)
-	_nx=$(link_target "$S" next)
+	_curr=$(link_target "$sdir" curr)
+	_nx=$(link_target "$sdir" next)
 	if [ "$t_renew_due" -eq 1 ] && [ -n "$_curr" ] &&
-	    [ -s "$S/$_curr/cert.pem" ]; then
+	    [ -s "$sdir/$_curr/cert.pem" ]; then
 		_rd=0
-		renew_due "$S/$_curr/cert.pem" || _rd=$?
+		renew_due "$sdir/$_curr/cert.pem" || _rd=$?
 		case "$_rd" in
 		0) ;;
 		1)
@@ -229,20 +229,20 @@ do_renew() {
 	# cost an ACME order and restart the DANE clock.  -f makes a new one;
 	# so does a next that is itself due.
 	if [ "$t_renew_due" -eq 1 ] && [ -n "$_nx" ] && [ "$_nx" != "$_curr" ] &&
-	    set_complete "$S/$_nx" && next_waits "$S/$_nx/cert.pem"; then
+	    set_complete "$sdir/$_nx" && next_waits "$sdir/$_nx/cert.pem"; then
 		sayi "            next $_nx is complete and waits for its roll: no new set"
 		return 0
 	fi
 	_src=""
 	if [ "$t_copy" -eq 1 ]; then
-		[ -n "$_curr" ] && _src=$S/$_curr
+		[ -n "$_curr" ] && _src=$sdir/$_curr
 	else
-		[ -z "$_nx" ] || _src=$S/$_nx
+		[ -z "$_nx" ] || _src=$sdir/$_nx
 	fi
-	{ mkdir -p "$S/db" && chmod 0750 "$S" "$S/db"; } ||
-	    die "$S/db: cannot create"
-	stamp=$(new_stamp "$S/db")
-	_new=$S/db/.new-$stamp
+	{ mkdir -p "$sdir/db" && chmod 0750 "$sdir" "$sdir/db"; } ||
+	    die "$sdir/db: cannot create"
+	stamp=$(new_stamp "$sdir/db")
+	_new=$sdir/db/.new-$stamp
 	step "mkdir"
 	mkdir -m 0750 "$_new" || die "$_new: cannot create"
 	fail_msg=""
@@ -271,12 +271,12 @@ publish_set() {
 	# Everything on disk before the set gets its real name and the link.
 	sync "$1"/* "$1" || die "$1: cannot sync"
 	step "publish-set"
-	{ mv "$1" "$S/db/$stamp" && sync "$S/db"; } ||
-	    die "$S/db/$stamp: cannot name the new set"
+	{ mv "$1" "$sdir/db/$stamp" && sync "$sdir/db"; } ||
+	    die "$sdir/db/$stamp: cannot name the new set"
 	step "link-next"
-	set_link "$S" next "db/$stamp"
+	set_link "$sdir" next "db/$stamp"
 	changed_services="$changed_services $g:$s"
-	if [ -s "$S/db/$stamp/cert.pem" ]; then
-		say "            $s: renewed: next expires $(certfact "$S/db/$stamp/cert.pem" .not_after)"
+	if [ -s "$sdir/db/$stamp/cert.pem" ]; then
+		say "            $s: renewed: next expires $(certfact "$sdir/db/$stamp/cert.pem" .not_after)"
 	fi
 }

@@ -9,7 +9,7 @@
 # DANE service, once its TLSA records have been on every authoritative
 # server for 2 x TTL (dane_gate in dane.sh).  Sourced by sslm-mgr.
 #
-# Reads:   S, s, g, o_roll_mins; the links curr, next and their sets.
+# Reads:   sdir, s, g, o_roll_mins; the links curr, next and their sets.
 # Writes:  the links prev, curr, next (one rename(2) each), <set>/info;
 #          changed_services.
 # Returns: 0, or 1 when next is incomplete (service_failed said so).
@@ -17,48 +17,48 @@
 # next_to_curr: curr -> prev, next -> curr, each one rename.  Safe to
 # repeat after a crash: a next equal to curr is only removed.
 next_to_curr() {
-	_nx=$(link_target "$S" next)
-	_cu=$(link_target "$S" curr)
+	_nx=$(link_target "$sdir" next)
+	_cu=$(link_target "$sdir" curr)
 	if [ -z "$_nx" ]; then
 		sayv "            nothing to roll: no next"
 		return 0
 	fi
 	if [ "$_nx" = "$_cu" ]; then
-		rm_link "$S" next
+		rm_link "$sdir" next
 		return 0
 	fi
 	for _f in $SETFILES; do
-		if [ ! -s "$S/$_nx/$_f" ]; then
-			service_failed "next is incomplete: $_f missing from $S/$_nx"
+		if [ ! -s "$sdir/$_nx/$_f" ]; then
+			service_failed "next is incomplete: $_f missing from $sdir/$_nx"
 			return 1
 		fi
 	done
 	if [ -n "$_cu" ]; then
 		step "link-prev"
-		set_link "$S" prev "$_cu"
+		set_link "$sdir" prev "$_cu"
 	fi
 	step "link-curr"
-	set_link "$S" curr "$_nx"
+	set_link "$sdir" curr "$_nx"
 	step "unlink-next"
-	rm_link "$S" next
+	rm_link "$sdir" next
 	_when=$(date +%Y%m%d-%H:%M:%S)
 	{ printf '# %s rolled to curr : %s\n' "$s" "$_when" \
-	    >"$S/$_nx/.info.tmp" && chmod 0644 "$S/$_nx/.info.tmp" &&
-	    mv -f "$S/$_nx/.info.tmp" "$S/$_nx/info"; } ||
-	    die "$S/$_nx/info: cannot write"
+	    >"$sdir/$_nx/.info.tmp" && chmod 0644 "$sdir/$_nx/.info.tmp" &&
+	    mv -f "$sdir/$_nx/.info.tmp" "$sdir/$_nx/info"; } ||
+	    die "$sdir/$_nx/info: cannot write"
 	changed_services="$changed_services $g:$s"
 	say "            rolled: curr is now $_nx"
 }
 
 do_roll() {
-	_nx=$(link_target "$S" next)
-	_cu=$(link_target "$S" curr)
-	if [ -z "$_nx" ] || [ ! -s "$S/$_nx/cert.pem" ]; then
+	_nx=$(link_target "$sdir" next)
+	_cu=$(link_target "$sdir" curr)
+	if [ -z "$_nx" ] || [ ! -s "$sdir/$_nx/cert.pem" ]; then
 		sayv "            nothing to roll: no next cert"
 		return 0
 	fi
 	if [ "$_nx" != "$_cu" ] && [ -n "$_cu" ]; then
-		_nb=$(certfact "$S/$_nx/cert.pem" .not_before)
+		_nb=$(certfact "$sdir/$_nx/cert.pem" .not_before)
 		_age=$(($(date +%s) - $(date -d "$_nb" +%s)))
 		_mins=$((_age / 60))
 		if [ "$_age" -lt $((o_roll_mins * 60)) ]; then
@@ -66,7 +66,7 @@ do_roll() {
 			return 0
 		fi
 		sayv "            okay to roll: next is $_mins mins old"
-		dane_gate "$S/$_nx" || return 0
+		dane_gate "$sdir/$_nx" || return 0
 	fi
 	next_to_curr
 }

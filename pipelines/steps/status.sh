@@ -11,9 +11,9 @@
 # (PROM_JQ).  Reads only, except for --prom and .last-run.  Sourced by
 # sslm-mgr.
 #
-# Reads:   the store (links, sets, <S>/.ari, <S>/.tlsa-seen,
+# Reads:   the store (links, sets, <sdir>/.ari, <sdir>/.tlsa-seen,
 #          certs/.last-run), $tmp/renew_info.json, $tmp/services.tsv,
-#          $tmp/services.jsonl, $tmp/primaries.tsv; svc, g, s, S, bad,
+#          $tmp/services.jsonl, $tmp/primaries.tsv; svc, g, s, sdir, bad,
 #          signer, ndane, dns_srv, o_roll_mins, o_late, o_verb, o_json.
 # Writes:  $tmp/st.*, $tmp/status.jsonl; certs/.last-run
 #          (last_run_record), the --prom file (prom_write), both
@@ -71,31 +71,31 @@ def ago($s): ($s / 86400 | floor) as $d
 # TARGET ("db/<stamp>", empty when there is no link: null).  Reads only:
 # the cached ARI state of an ACME service is given to sslm-due without an
 # answer, so it is not written; the DANE gate is judged from the recorded
-# $S/.tlsa-seen, without asking DNS.
+# $sdir/.tlsa-seen, without asking DNS.
 status_set() {
 	_sl=$1 _st=$2
 	if [ -z "$_st" ]; then
 		printf 'null\n' >"$tmp/st.$_sl.json"
 		return 0
 	fi
-	if ! sslm-info --json "$S/$_st/cert.pem" >"$tmp/st.info" 2>/dev/null
+	if ! sslm-info --json "$sdir/$_st/cert.pem" >"$tmp/st.info" 2>/dev/null
 	then
 		jq -n --arg t "$_st" '{dir: $t, error: "cannot read cert.pem"}' \
 		    >"$tmp/st.$_sl.json"
 		return 0
 	fi
 	_cpl=true
-	set_complete "$S/$_st" || _cpl=false
+	set_complete "$sdir/$_st" || _cpl=false
 	printf 'null\n' >"$tmp/st.due"
 	_derr=""
 	if [ "$_sl" != prev ]; then
 		set -- -j -c "$tmp/renew_info.json"
 		if [ "$signer" = acme ] && [ "$o_test" -eq 0 ] &&
-		    [ -r "$S/.ari" ]; then
-			set -- "$@" -S "$S/.ari"
+		    [ -r "$sdir/.ari" ]; then
+			set -- "$@" -S "$sdir/.ari"
 		fi
 		_drc=0
-		sslm-due "$@" "$S/$_st/cert.pem" >"$tmp/st.due" \
+		sslm-due "$@" "$sdir/$_st/cert.pem" >"$tmp/st.due" \
 		    2>"$tmp/st.err" || _drc=$?
 		if [ "$_drc" -gt 1 ]; then
 			_derr=$(tail -1 "$tmp/st.err")
@@ -104,12 +104,12 @@ status_set() {
 	fi
 	_seen=null _ttl=0 _gate=none
 	if [ "$_sl" = next ] && [ "$ndane" -gt 0 ] &&
-	    [ -s "$S/$_st/tlsa.rr" ]; then
+	    [ -s "$sdir/$_st/tlsa.rr" ]; then
 		_gate=dane
 		[ -n "$dns_srv" ] || _gate=nodns
 		_ttl=$(jq -r '.dane_tls_ttl' "$svc")
-		if [ -r "$S/.tlsa-seen" ]; then
-			_v=$(awk -v s="$_st" '$1 == s { print $2 }' "$S/.tlsa-seen")
+		if [ -r "$sdir/.tlsa-seen" ]; then
+			_v=$(awk -v s="$_st" '$1 == s { print $2 }' "$sdir/.tlsa-seen")
 			case "$_v" in
 			"" | *[!0-9]*) ;;
 			*) _seen=$_v ;;
@@ -125,7 +125,7 @@ status_set() {
 }
 
 # status_eval: $tmp/st.svc.json, the status object of the service in
-# g, s, S (bad: its configuration error), appended to $tmp/status.jsonl.
+# g, s, sdir (bad: its configuration error), appended to $tmp/status.jsonl.
 # Its status is what it adds to the exit status of -s: 3 when curr is
 # missing, unreadable, expired or undecidable, or the configuration
 # failed; 1 when curr is due with no complete next waiting that is not
@@ -138,15 +138,15 @@ status_eval() {
 		cat "$tmp/st.svc.json" >>"$tmp/status.jsonl"
 		return 0
 	fi
-	_cu=$(link_target "$S" curr)
-	_nx=$(link_target "$S" next)
+	_cu=$(link_target "$sdir" curr)
+	_nx=$(link_target "$sdir" next)
 	# A roll a killed run left half done: that next is curr.
 	[ "$_nx" != "$_cu" ] || _nx=""
 	_hascurr=false
 	[ -z "$_cu" ] || _hascurr=true
 	status_set curr "$_cu"
 	status_set next "$_nx"
-	status_set prev "$(link_target "$S" prev)"
+	status_set prev "$(link_target "$sdir" prev)"
 	jq -c -n --arg g "$g" --arg s "$s" --slurpfile c "$tmp/st.curr.json" \
 	    --slurpfile n "$tmp/st.next.json" --slurpfile p "$tmp/st.prev.json" '
 	    {group: $g, service: $s, curr: $c[0], next: $n[0], prev: $p[0]}
@@ -206,7 +206,7 @@ status_all() {
 	while IFS=$TAB read -r line _gi _si g s signer _sc ndane _nm bad <&5; do
 		svc=$tmp/svc.json
 		sed -n "${line}p" "$tmp/services.jsonl" >"$svc"
-		S=$certs/$g/$s
+		sdir=$certs/$g/$s
 		IFS=$TAB read -r _gi dns_srv dns_port <<EOF
 $(awk -F "$TAB" -v gi="$_gi" '$1 == gi' "$tmp/primaries.tsv")
 EOF
