@@ -116,9 +116,12 @@ check-asan: deps
 	    sh tests/run build/asan/bin
 
 # shellcheck file by file: checked together, it misses some warnings.
+# Then sslm-mgr with its steps as one program, for the set -e notes
+# (scripts/lint-steps): a step's functions are called in the others.
 lint: deps
 	@rc=0; \
 	for f in $(SHFILES); do shellcheck -s sh "$$f" || rc=1; done; \
+	sh scripts/lint-steps pipelines || rc=1; \
 	for m in $(MANS); do mandoc -Tlint -W warning "$$m" || rc=1; done; \
 	[ $$rc -eq 0 ] && echo "lint: clean"; exit $$rc
 

@@ -25,11 +25,14 @@
 
 # ---- ACME (batched: order all, publish all, one DNS refresh, one wait) -------
 
-# acme_args: the account and server of the service's signer.
+# acme_args: the account and server of the service's signer; 1 when the
+# service's JSON cannot be read.
 acme_args() {
-	eval "$(jq -r '.signer | @sh "a_dir=\(.directory) a_cafile=\(.ca_file)",
+	_av=$(jq -r '.signer | @sh "a_dir=\(.directory) a_cafile=\(.ca_file)",
 	    @sh "a_val=\(.validation) a_chain=\(.preferred_chain)",
-	    @sh "a_prof=\(.profile) a_kid=\(.eab_kid) a_eab=\(.eab)"' "$svc")"
+	    @sh "a_prof=\(.profile) a_kid=\(.eab_kid) a_eab=\(.eab)"' "$svc") ||
+	    return 1
+	eval "$_av"
 	# Staging accounts are other accounts: keep them apart.
 	a_acct=$sdir/acme
 	[ "$o_test" -eq 0 ] || a_acct=$sdir/acme.test
@@ -55,7 +58,11 @@ acme_order() {
 		fail_msg="debug mode (-d) places no ACME orders"
 		return 1
 	fi
-	acme_args
+	# shellcheck disable=SC2310 # it checks its commands
+	if ! acme_args; then
+		fail_msg="$svc: cannot read the ACME signer"
+		return 1
+	fi
 	# A directory that could not be fetched is not asked again in this
 	# run: one message, not one timeout per service.
 	if [ -s "$tmp/acme.down" ] &&
@@ -69,7 +76,8 @@ acme_order() {
 		return 1; }
 	step "acme-account"
 	set -- --agree-tos
-	_email=$(jq -r .x509.email "$svc")
+	_email=$(jq -r .x509.email "$svc") || {
+		fail_msg="$svc: cannot read x509.email"; return 1; }
 	[ -z "$_email" ] || set -- "$@" -e "$_email"
 	if [ "$a_eab" = true ]; then
 		sslm-conf -c "$confdir" -K "$signer_ca" >"$tmp/eab" 2>"$tmp/err" || {
@@ -77,10 +85,11 @@ acme_order() {
 			return 1; }
 		set -- "$@" --eab-kid "$a_kid" --eab-key-file "$tmp/eab"
 	fi
+	# shellcheck disable=SC2310 # the tool's status, no more
 	if ! run_acme sslm-acme-account create "$@" >"$tmp/acct.json" \
 	    2>"$tmp/err"; then
 		rm -f "$tmp/eab"
-		_why=$(tail -1 "$tmp/err")
+		_why=$(tail -1 "$tmp/err") || _why=""
 		fail_msg="ACME account: $_why"
 		case "$_why" in
 		"sslm-acme-account: $a_dir: "*)
@@ -96,21 +105,26 @@ acme_order() {
 	_cu=$(link_target "$sdir" curr)
 	[ -z "$_cu" ] || [ ! -s "$sdir/$_cu/cert.pem" ] ||
 	    set -- "$@" --replaces "$sdir/$_cu/cert.pem"
+	# shellcheck disable=SC2310 # the tool's status, no more
 	if ! run_acme sslm-acme-order order "$@" "$_an/csr.pem" \
 	    >"$_an/order.json" 2>"$tmp/err"; then
-		fail_msg="ACME order: $(tail -1 "$tmp/err")"
+		_why=$(tail -1 "$tmp/err") || _why=""
+		fail_msg="ACME order: $_why"
 		return 1
 	fi
 }
 
-# acme_pending NEWDIR: remember what acme_batch needs for this service.
+# acme_pending NEWDIR: remember what acme_batch needs for this service;
+# 1 when the scratch directory does not take it.
 acme_pending() {
-	_pn=$(($(wc -l <"$tmp/acme.pending") + 1))
-	cp "$svc" "$tmp/acme.$_pn.svc"
+	_pn=$(wc -l <"$tmp/acme.pending") || return 1
+	_pn=$((_pn + 1))
+	cp "$svc" "$tmp/acme.$_pn.svc" || return 1
 	# One value a line (sslm-conf allows no control characters in them).
 	printf '%s\n' "$g" "$s" "$sdir" "$stamp" "$apex" "$signer_ca" "$ndane" \
-	    "$nmx" "$dns_srv" "$dns_port" "$1" >"$tmp/acme.$_pn.vars"
-	printf '%s\n' "$_pn" >>"$tmp/acme.pending"
+	    "$nmx" "$dns_srv" "$dns_port" "$1" >"$tmp/acme.$_pn.vars" ||
+	    return 1
+	printf '%s\n' "$_pn" >>"$tmp/acme.pending" || return 1
 	sayv "            ACME order placed"
 }
 
@@ -122,6 +136,7 @@ acme_load() {
 		read -r dns_port; read -r new
 	} <"$tmp/acme.$1.vars"
 	svc=$tmp/acme.$1.svc
+	_svc_gi=""	# dns_srv is this order's: svc_use asks again
 }
 
 # web_hosts: the [web] servers, or this host when there are none.
@@ -165,12 +180,14 @@ acme_publish() {
 		done <"$tmp/chall.tsv"
 	done <"$tmp/acme.pending"
 	_wdir=$(jget '.servers.web.server_dir')
-	if [ -n "$(ls "$tmp/http")" ]; then
+	_hl=$(ls "$tmp/http")
+	if [ -n "$_hl" ]; then
 		if [ -z "$_wdir" ]; then
 			warn "http-01 needs [web] server_dir"
 		else
 			for _h in $(web_hosts); do
 				step "acme-http-publish"
+				# shellcheck disable=SC2310 # a predicate
 				if is_local_host "$_h"; then
 					# File by file: <server_dir>/<apex> may be
 					# a link to the site's document root.
@@ -188,7 +205,8 @@ acme_publish() {
 			done
 		fi
 	fi
-	if [ -n "$(ls "$tmp/txt")" ]; then
+	_tl=$(ls "$tmp/txt")
+	if [ -n "$_tl" ]; then
 		for _a in "$tmp"/txt/*; do
 			_a=${_a##*/}
 			while IFS= read -r _d; do
@@ -210,10 +228,12 @@ acme_publish() {
 			    values: map(.[1] | ltrimstr("\"") | rtrimstr("\""))})}' \
 			    >"$tmp/upd.json"
 			step "dns-update-txt"
+			# shellcheck disable=SC2310 # it warns; the wait judges
 			dns_update "$_a" "$tmp/upd.json" || true
 		done
 		step "acme-dns-restart"
-		# shellcheck disable=SC2046
+		# shellcheck disable=SC2046,SC2310 # apex names (no spaces,
+		# checked by sslm-conf); it warns, and the wait judges
 		dns_restart $(ls "$tmp/txt") || true
 		acme_dns_wait
 	fi
@@ -230,7 +250,8 @@ acme_dns_wait() {
 		cut -f1 "$tmp/acme.expect" | sort -u >"$tmp/acme.lagging"
 		return 0
 	fi
-	jq -R -s --argjson x "$(jq -c .globals.dns_xtra_ns "$conf")" '
+	_xns=$(jq -c .globals.dns_xtra_ns "$conf")
+	jq -R -s --argjson x "$_xns" '
 	    split("\n") | map(select(length > 0) | split("\t")) |
 	    group_by(.[0]) | map({apex: .[0][0],
 	      primary: {server: .[0][1], port: (.[0][2] | tonumber)},
@@ -275,6 +296,8 @@ acme_unpublish() {
 		(cd "$tmp/http" && find . -type f) >"$tmp/http.list"
 		for _h in $(web_hosts); do
 			while IFS= read -r _f; do
+				# shellcheck disable=SC2310 # a predicate; a
+				# leftover answer is harmless (the token is spent)
 				if is_local_host "$_h"; then
 					rm -f "$_wdir/$_f"
 				else
@@ -294,6 +317,7 @@ acme_unpublish() {
 			    jq -R -s 'split("\n") | map(select(length > 0)) |
 			    {delete: map({name: rtrimstr("."), type: "TXT"})}' \
 			    >"$tmp/upd.json"
+			# shellcheck disable=SC2310 # it warns; the empty file stays
 			dns_update "$_a" "$tmp/upd.json" || true
 		done
 	fi
@@ -305,7 +329,8 @@ acme_batch() {
 	acme_publish
 	while IFS= read -r _pn <&4; do
 		acme_load "$_pn"
-		acme_args
+		# shellcheck disable=SC2310 # it checks its commands
+		acme_args || die "$svc: cannot read the ACME signer"
 		if grep -qx "$_pn" "$tmp/acme.dns" &&
 		    grep -qxF -e "$apex" "$tmp/acme.lagging"; then
 			service_failed "dns-01 records not on every authoritative server: $acme_dns_why"
@@ -316,14 +341,18 @@ acme_batch() {
 		set -- --csr "$new/csr.pem"
 		[ -z "$a_chain" ] || set -- "$@" --preferred-chain "$a_chain"
 		fail_msg=""
+		# shellcheck disable=SC2310 # the tool's status; make_tlsa
+		# checks its commands and says why in fail_msg
 		if ! run_acme sslm-acme-order finish "$@" <"$new/order.json" \
 		    >"$new/acme-chain.pem" 2>"$tmp/err"; then
-			fail_msg="ACME finish: $(tail -1 "$tmp/err")"
+			_why=$(tail -1 "$tmp/err") || _why=""
+			fail_msg="ACME finish: $_why"
 		elif ! sslm-chainbuild -k "$new/privkey.pem" -o "$new" \
 		    "$new/acme-chain.pem" 2>"$tmp/err"; then
-			fail_msg="chainbuild: $(tail -1 "$tmp/err")"
-		else
-			make_tlsa "$new" || true
+			_why=$(tail -1 "$tmp/err") || _why=""
+			fail_msg="chainbuild: $_why"
+		elif ! make_tlsa "$new"; then
+			[ -n "$fail_msg" ] || fail_msg="tlsagen failed"
 		fi
 		rm -f "$new/acme-chain.pem" "$new/order.json"
 		if [ -n "$fail_msg" ]; then

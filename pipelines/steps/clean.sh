@@ -16,7 +16,10 @@
 # clean_service DIR: keep the newest o_clean_keep unreferenced sets.
 clean_service() {
 	[ -d "$1/db" ] || return 0
-	_keep=" $(link_target "$1" curr) $(link_target "$1" next) $(link_target "$1" prev) "
+	_cu=$(link_target "$1" curr)
+	_nx=$(link_target "$1" next)
+	_pv=$(link_target "$1" prev)
+	_keep=" $_cu $_nx $_pv "
 	# Leftovers of killed runs (we hold the lock, so none is in progress).
 	for _d in "$1"/db/.new-*; do
 		[ ! -d "$_d" ] || rm -rf "$_d"
@@ -27,7 +30,9 @@ clean_service() {
 		case " $_keep " in *" db/$_b "*) continue ;; esac
 		case "$_b" in
 		[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9]:[0-9][0-9]:[0-9][0-9])
-			printf '%s %s\n' "$(stat -c %Y "$_d")" "$_b" ;;
+			# A set whose age cannot be told is kept.
+			_m=$(stat -c %Y "$_d") || continue
+			printf '%s %s\n' "$_m" "$_b" ;;
 		*) log "unexpected dir $_d" ;;
 		esac
 	done | sort -rn | awk -v k="$o_clean_keep" 'NR > k { print $2 }' |
@@ -49,8 +54,9 @@ clean_run() {
 			done
 		done
 	else
-		while IFS=$TAB read -r _gi _si g s _sg _sc _nd _nm bad; do
+		svc_cols group service bad >"$tmp/clean.rows"
+		while IFS=$TAB read -r g s bad; do
 			[ "$bad" -eq 1 ] || clean_service "$certs/$g/$s"
-		done <"$tmp/services.tsv"
+		done <"$tmp/clean.rows"
 	fi
 }

@@ -40,11 +40,15 @@ dane_gate() {
 		return 1
 	fi
 	step "dane-check"
+	# shellcheck disable=SC2310 # it checks its commands
 	if ! dane_seen "$1"; then
 		sayi "            roll refused: next TLSA records are not on every authoritative server: $dane_why"
 		return 1
 	fi
-	_ttl=$(jq -r '.dane_tls_ttl' "$svc")
+	if ! _ttl=$(jq -r '.dane_tls_ttl' "$svc"); then
+		say "            roll refused: $svc: cannot read dane_tls_ttl"
+		return 1
+	fi
 	_need=$((2 * _ttl))
 	if [ "$dane_age" -lt "$_need" ]; then
 		sayi "            roll refused: next TLSA records seen everywhere $dane_age s ago, need 2 x TTL = $_need s"
@@ -60,23 +64,30 @@ dane_gate() {
 # dane_age to the seconds since; else dane_why says what lags.
 dane_seen() {
 	dane_age=0
-	tlsa_records "$1/tlsa.rr" | cut -f1,3 >"$tmp/tlsa.expect"
+	dane_why="$1/tlsa.rr: cannot read the records"
+	# shellcheck disable=SC2310 # awk's status: reading the file
+	tlsa_records "$1/tlsa.rr" >"$tmp/tlsa.all" || return 1
+	cut -f1,3 "$tmp/tlsa.all" >"$tmp/tlsa.expect" || return 1
+	_xns=$(jq -c .globals.dns_xtra_ns "$conf") || return 1
 	jq -R -s --arg a "$apex" --arg srv "$dns_srv" --argjson port "$dns_port" \
-	    --argjson x "$(jq -c .globals.dns_xtra_ns "$conf")" \
+	    --argjson x "$_xns" \
 	    '{apex: $a, primary: {server: $srv, port: $port}, xtra_ns: $x,
 	      present: [split("\n")[] | select(length > 0) | split("\t") |
 	        {name: (.[0] | rtrimstr(".")), type: "TLSA", values: [.[1]]}]}' \
-	    "$tmp/tlsa.expect" >"$tmp/dane.json"
+	    "$tmp/tlsa.expect" >"$tmp/dane.json" || return 1
+	dane_why=""
 	# shellcheck disable=SC2086
 	if ! sslm-nscheck -w "${SSLM_DANE_WAIT:-10}" ${SSLM_NSCHECK_OPTS:-} \
 	    "$tmp/dane.json" >"$tmp/dane.out" 2>"$tmp/err"; then
 		rm -f "$sdir/.tlsa-seen"
 		# The first laggard, else the summary (or another error).
-		dane_why=$(grep -v 'not converged after' "$tmp/err" | head -1)
-		[ -n "$dane_why" ] || dane_why=$(tail -1 "$tmp/err")
+		dane_why=$(grep -v 'not converged after' "$tmp/err" | head -1) ||
+		    dane_why=""
+		[ -n "$dane_why" ] || dane_why=$(tail -1 "$tmp/err") ||
+		    dane_why="sslm-nscheck failed"
 		return 1
 	fi
-	_now=$(date +%s)
+	_now=$(date +%s) || { dane_why="date failed"; return 1; }
 	_set=db/${1##*/}
 	_seen=""
 	[ ! -s "$sdir/.tlsa-seen" ] ||
@@ -84,8 +95,12 @@ dane_seen() {
 	case "$_seen" in
 	"" | *[!0-9]*)
 		_seen=$_now
-		printf '%s %s\n' "$_set" "$_now" >"$sdir/.tlsa-seen.tmp"
-		mv -f "$sdir/.tlsa-seen.tmp" "$sdir/.tlsa-seen"
+		if ! { printf '%s %s\n' "$_set" "$_now" >"$sdir/.tlsa-seen.tmp" &&
+		    mv -f "$sdir/.tlsa-seen.tmp" "$sdir/.tlsa-seen"; }; then
+			rm -f "$sdir/.tlsa-seen.tmp"
+			dane_why="$sdir/.tlsa-seen: cannot record when the records were seen"
+			return 1
+		fi
 		;;
 	esac
 	dane_age=$((_now - _seen))
@@ -97,14 +112,17 @@ dane_seen() {
 # roll hours later (cron) finds them old enough.
 dane_observe() {
 	command -v sslm-nscheck >/dev/null 2>&1 || return 0
-	while IFS=$TAB read -r line _gi _si g s _sg _sc ndane _nm bad <&5; do
-		if [ "$bad" -ne 0 ] || [ "$ndane" -eq 0 ]; then
+	svc_cols line gi group service signer signer_ca ndane nmx bad \
+	    >"$tmp/observe.rows"
+	while IFS=$TAB read -r _line _gi _g _s _sg _sc _nd _nm _bad <&5; do
+		if [ "$_bad" -ne 0 ] || [ "$_nd" -eq 0 ]; then
 			continue
 		fi
-		sdir=$certs/$g/$s
+		svc_use "$_line" "$_gi" "$_g" "$_s" "$_sg" "$_sc" "$_nd" "$_nm" "$_bad"
 		_nx=$(link_target "$sdir" next)
+		_cu=$(link_target "$sdir" curr)
 		if [ -z "$_nx" ] || [ ! -s "$sdir/$_nx/tlsa.rr" ] ||
-		    [ "$_nx" = "$(link_target "$sdir" curr)" ]; then
+		    [ "$_nx" = "$_cu" ]; then
 			continue
 		fi
 		if [ -s "$sdir/.tlsa-seen" ] &&
@@ -112,22 +130,15 @@ dane_observe() {
 		    "$sdir/.tlsa-seen"; then
 			continue
 		fi
-		IFS=$TAB read -r _gi dns_srv dns_port <<EOF
-$(awk -F "$TAB" -v gi="$_gi" '$1 == gi' "$tmp/primaries.tsv")
-EOF
 		[ -n "$dns_srv" ] || continue
-		apex=$g
-		svc=$tmp/svc.json
-		sed -n "${line}p" "$tmp/services.jsonl" >"$svc"
 		step "dane-observe"
+		# shellcheck disable=SC2310 # it checks its commands
 		if dane_seen "$sdir/$_nx"; then
 			sayv "  $g:$s: next TLSA records on every server"
 		else
 			sayv "  $g:$s: next TLSA records not everywhere yet: $dane_why"
 		fi
-	done 5<<EOF
-$(awk '{ print NR "\t" $0 }' "$tmp/services.tsv")
-EOF
+	done 5<"$tmp/observe.rows"
 }
 
 # ---- apex TLSA file (spec 5.10.2, fixed) --------------------------------------------
@@ -190,20 +201,19 @@ build_apex() {
 			return 0
 		fi
 		step "apex-tlsa"
-		cp "$_new" "$_f.tmp"
-		chmod 0644 "$_f.tmp"
-		sync "$_f.tmp"
-		mv -f "$_f.tmp" "$_f"
+		{ cp "$_new" "$_f.tmp" && chmod 0644 "$_f.tmp" &&
+		    sync "$_f.tmp" && mv -f "$_f.tmp" "$_f"; } ||
+		    die "$_f: cannot write the TLSA records of $g"
 	else
 		if [ ! -e "$_f" ]; then
 			tlsa_dirs_sync
 			return 0
 		fi
 		step "apex-tlsa"
-		rm -f "$_f"
+		rm -f "$_f" || die "$_f: cannot remove"
 		_nw=""
 	fi
-	sync "$certs/$g"
+	sync "$certs/$g" || die "$certs/$g: cannot sync"
 	apex_written="$apex_written $g"
 	# Comments only (curr/next labels): copy, but no DNS work.
 	if [ "$_nw" != "$_old" ]; then
@@ -236,13 +246,15 @@ dns_update() {
 	_uz=$1
 	[ -n "$upd_server" ] || return 0
 	if [ "$o_debug" -eq 1 ]; then
-		say "    debug: would send to $upd_server: $(jq -c . "$2")"
+		_uj=$(jq -c . "$2") || _uj="(unreadable $2)"
+		say "    debug: would send to $upd_server: $_uj"
 		return 0
 	fi
 	set -- -s "$upd_server" -p "$upd_port" -z "$1" "$2"
 	[ -z "$upd_key" ] || set -- -k "$upd_key" "$@"
 	if ! sslm-dnsupdate "$@" >>"$logfile" 2>"$tmp/upd.err"; then
-		warn "dns update of $_uz at $upd_server: $(tail -1 "$tmp/upd.err")"
+		_why=$(tail -1 "$tmp/upd.err") || _why=""
+		warn "dns update of $_uz at $upd_server: $_why"
 		return 1
 	fi
 }
@@ -251,6 +263,7 @@ dns_update() {
 # of OLD on the update server; owners that disappeared are deleted.
 tlsa_update() {
 	[ -n "$upd_server" ] || return 0
+	# shellcheck disable=SC2310 # awk's status: the old file may be gone
 	tlsa_records "$1" 2>/dev/null >"$tmp/upd.old" || : >"$tmp/upd.old"
 	[ -e "$1" ] || : >"$tmp/upd.old"
 	if [ -e "$2" ]; then tlsa_records "$2" >"$tmp/upd.new"; else : >"$tmp/upd.new"; fi
@@ -264,6 +277,7 @@ tlsa_update() {
 	       map({name: rtrimstr("."), type: "TLSA"}))}' \
 	    "$tmp/upd.new" >"$tmp/upd.json"
 	step "dns-update-tlsa"
+	# shellcheck disable=SC2310 # it warns; the failure is counted
 	dns_update "$g" "$tmp/upd.json" || tlsa_copy_failed=1
 }
 

@@ -40,9 +40,11 @@ dns_restart() {
 			say "    debug: would run $_p --serial_bump $*"
 		else
 			_drc=0
+			# shellcheck disable=SC2310 # the command's status, no more
 			run_logged "$_p" --serial_bump "$@" || _drc=$?
 			if [ "$_drc" -ne 0 ]; then
-				warn "dns: $_p --serial_bump $* failed (status $_drc): $(cmd_reason "$tmp/cmd.out")"
+				_why=$(cmd_reason "$tmp/cmd.out")
+				warn "dns: $_p --serial_bump $* failed (status $_drc): $_why"
 				return 1
 			fi
 		fi
@@ -74,12 +76,13 @@ deploy_prod() {
 	set -- -c "$conf"
 	[ "$o_debug" -eq 0 ] || set -- -d "$@"
 	ngood=0
-	while IFS=$TAB read -r _gi _si g s _sg _sc _nd _nm bad; do
+	svc_cols group service bad >"$tmp/prod.rows"
+	while IFS=$TAB read -r g s bad; do
 		[ "$bad" -eq 0 ] || continue
 		case " $failed " in *" $g:$s "*) continue ;; esac
 		set -- "$@" "$g:$s"
 		ngood=$((ngood + 1))
-	done <"$tmp/services.tsv"
+	done <"$tmp/prod.rows"
 	if [ "$ngood" -gt 0 ]; then
 		step "prodcopy"
 		prod_ok=1
@@ -96,8 +99,12 @@ deploy_prod() {
 			failed="$failed production-copy"
 			nfailed=$((nfailed + 1))
 		fi
-		if [ -s "$tmp/prod.json" ] && [ "$(jq '(.changed | length) +
-		    (.tlsa_changed | length)' "$tmp/prod.json")" -gt 0 ]; then
+		_nch=0
+		if [ -s "$tmp/prod.json" ]; then
+			_nch=$(jq '(.changed | length) + (.tlsa_changed | length)' \
+			    "$tmp/prod.json") || die "$tmp/prod.json: not sslm-prodcopy's report"
+		fi
+		if [ "$_nch" -gt 0 ]; then
 			prod_changed=1
 			if [ "$o_debug" -eq 1 ]; then
 				:
@@ -108,12 +115,14 @@ deploy_prod() {
 			fi
 			# Production was behind the store in a way this run does not
 			# explain: resync, and reload everything as ssl-mgr does.
-			if [ "$(jq --arg c "$changed_services" --arg a "$apex_written" '
+			_nun=$(jq --arg c "$changed_services" --arg a "$apex_written" '
 			    ($c | split(" ")) as $cs | ($a | split(" ")) as $aw |
 			    [(.changed[] | select((.group + ":" + .service) as $k |
 			      $cs | index($k) | not)),
 			     (.tlsa_changed[] | select(. as $g | $aw | index($g) | not))]
-			    | length' "$tmp/prod.json")" -gt 0 ]; then
+			    | length' "$tmp/prod.json") ||
+			    die "$tmp/prod.json: not sslm-prodcopy's report"
+			if [ "$_nun" -gt 0 ]; then
 				say "production resync: reloading servers"
 				d_fsr=1
 			fi
@@ -135,9 +144,12 @@ deploy_post_copy() {
 				say "  debug: would run post copy: $* $h"
 			else
 				_prc=0
+				# shellcheck disable=SC2310 # the command's status, no more
 				run_logged "$@" "$h" || _prc=$?
-				[ "$_prc" -eq 0 ] ||
-				    warn "post_copy_cmd $* $h failed (status $_prc, continuing): $(cmd_reason "$tmp/cmd.out")"
+				if [ "$_prc" -ne 0 ]; then
+					_why=$(cmd_reason "$tmp/cmd.out")
+					warn "post_copy_cmd $* $h failed (status $_prc, continuing): $_why"
+				fi
 			fi
 			i=$((i + 1))
 		done
@@ -187,7 +199,9 @@ deploy_reloads() {
 			if [ "$nc" -eq 0 ] || [ "$nsrv" -eq 0 ]; then
 				continue
 			fi
+			# shellcheck disable=SC2310 # a predicate: reads only
 			class_fires "$cls" "$deps" || continue
+			# shellcheck disable=SC2310 # a predicate
 			if [ "$d_fsr" -eq 0 ] && ! am_root && [ "$o_debug" -eq 0 ]; then
 				say "  $cls: need root privileges to reload servers (skipped)"
 				continue
@@ -201,9 +215,11 @@ deploy_reloads() {
 					while IFS= read -r w; do set -- "$@" "$w"; done <"$tmp/words"
 					step "reload-$cls"
 					_crc=0
+					# shellcheck disable=SC2310 # the command's status
 					run_cmd "$h" "$@" || _crc=$?
 					if [ "$_crc" -ne 0 ]; then
-						warn "$cls: $h: $* failed (status $_crc): $(cmd_reason "$tmp/cmd.out")"
+						_why=$(cmd_reason "$tmp/cmd.out")
+						warn "$cls: $h: $* failed (status $_crc): $_why"
 						reload_failed=1
 					fi
 					c=$((c + 1))
@@ -223,7 +239,8 @@ deploy_reloads() {
 			dns_domains=$(printf '%s\n' $dns_domains | sort -u | tr '\n' ' ')
 			say "  dns: restart for [ $dns_domains]"
 			step "dns-restart"
-			# shellcheck disable=SC2086
+			# shellcheck disable=SC2086,SC2310 # apex names (checked
+			# by sslm-conf); it warns, the failure is counted
 			dns_restart $dns_domains || reload_failed=1
 		fi
 	fi

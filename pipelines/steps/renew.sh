@@ -39,13 +39,19 @@ renew_due() {
 	then
 		set -- "$@" -S "$sdir/.ari"
 		if sslm-due -P -S "$sdir/.ari" "$_dc" 2>"$tmp/err"; then
-			acme_args
+			# shellcheck disable=SC2310 # it checks its commands
+			if ! acme_args; then
+				due_msg="cannot read the ACME signer of the service"
+				return 3
+			fi
 			step "acme-ari"
+			# shellcheck disable=SC2310 # the tool's status, no more
 			if run_acme sslm-acme-order ari "$_dc" >"$tmp/ari.json" \
 			    2>"$tmp/err"; then
 				set -- "$@" -A "$tmp/ari.json"
 			else
-				warn "$g:$s: renewal information: $(tail -1 "$tmp/err")"
+				_why=$(tail -1 "$tmp/err") || _why=""
+				warn "$g:$s: renewal information: $_why"
 			fi
 		fi
 	fi
@@ -56,8 +62,8 @@ renew_due() {
 		while IFS= read -r _l; do warn "$g:$s: $_l"; done <"$tmp/err"
 	fi
 	case "$_drc" in
-	0 | 1) due_msg=$(cat "$tmp/due.out") ;;
-	*) due_msg=$(tail -1 "$tmp/err"); _drc=3 ;;
+	0 | 1) due_msg=$(cat "$tmp/due.out") || due_msg="" ;;
+	*) due_msg=$(tail -1 "$tmp/err") || due_msg=""; _drc=3 ;;
 	esac
 	return "$_drc"
 }
@@ -71,7 +77,8 @@ ca_conf() {
 		    jq '.groups[0].services[0]' >"$tmp/ca-$1.json" || true
 		if ! jq -e '.service' "$tmp/ca-$1.json" >/dev/null 2>&1; then
 			rm -f "$tmp/ca-$1.json"
-			fail_msg="CA $1: $(tail -1 "$tmp/ca.err")"
+			_why=$(tail -1 "$tmp/ca.err") || _why=""
+			fail_msg="CA $1: $_why"
 			return 1
 		fi
 	fi
@@ -141,10 +148,12 @@ make_set() {
 		;;
 	local)
 		_ca=$certs/ca/$signer_ca/curr
+		# shellcheck disable=SC2310 # a predicate: tests only
 		if ! set_complete "$_ca"; then
 			fail_msg="CA $signer_ca has no complete current set in $_ca (renew and roll ca:$signer_ca first)"
 			return 1
 		fi
+		# shellcheck disable=SC2310 # ca_conf checks its commands
 		_cj=$(ca_conf "$signer_ca") || return 1
 		sslm-casign -K "$_ca/privkey.pem" -C "$_ca/cert.pem" -s "$_cj" \
 		    "$_n/csr.pem" >"$_n/cert.pem" 2>"$tmp/err" || {
@@ -179,6 +188,7 @@ make_tlsa() {
 	step "tlsagen"
 	set -- -c "$_td/cert.pem" -s "$svc" -a "$apex" --stamp "$stamp"
 	if [ "$nmx" -gt 0 ]; then
+		# shellcheck disable=SC2310 # mx_hosts checks its commands
 		mx_hosts "$apex" >"$tmp/mx" || return 1
 		while IFS= read -r _m; do
 			set -- "$@" -m "$_m"
@@ -192,12 +202,14 @@ make_tlsa() {
 # bundles stay 0600 (they were created so).
 public_modes() {
 	for _f in csr.pem cert.pem chain.pem fullchain.pem tlsa.rr; do
-		[ ! -f "$1/$_f" ] || chmod 0644 "$1/$_f"
+		[ ! -f "$1/$_f" ] || chmod 0644 "$1/$_f" || return 1
 	done
-	chmod 0600 "$1/privkey.pem"
+	chmod 0600 "$1/privkey.pem" || return 1
 	[ ! -f "$1/bundle.pem" ] || chmod 0600 "$1/bundle.pem"
 }
 
+# next_waits CERT: 0 when CERT is not due (sslm-due says 1), so a complete
+# next with it waits for its roll; 1 when due or undecidable.
 next_waits() {
 	_nw=0
 	sslm-due -q -c "$tmp/renew_info.json" "$1" 2>/dev/null || _nw=$?
@@ -210,6 +222,7 @@ do_renew() {
 	if [ "$t_renew_due" -eq 1 ] && [ -n "$_curr" ] &&
 	    [ -s "$sdir/$_curr/cert.pem" ]; then
 		_rd=0
+		# shellcheck disable=SC2310 # its status is the answer (0, 1, 3)
 		renew_due "$sdir/$_curr/cert.pem" || _rd=$?
 		case "$_rd" in
 		0) ;;
@@ -228,6 +241,7 @@ do_renew() {
 	# A complete next still waiting for its roll is kept: another would
 	# cost an ACME order and restart the DANE clock.  -f makes a new one;
 	# so does a next that is itself due.
+	# shellcheck disable=SC2310 # predicates: their status is the answer
 	if [ "$t_renew_due" -eq 1 ] && [ -n "$_nx" ] && [ "$_nx" != "$_curr" ] &&
 	    set_complete "$sdir/$_nx" && next_waits "$sdir/$_nx/cert.pem"; then
 		sayi "            next $_nx is complete and waits for its roll: no new set"
@@ -241,7 +255,8 @@ do_renew() {
 	fi
 	{ mkdir -p "$sdir/db" && chmod 0750 "$sdir" "$sdir/db"; } ||
 	    die "$sdir/db: cannot create"
-	stamp=$(new_stamp "$sdir/db")
+	# shellcheck disable=SC2310 # it checks its commands
+	stamp=$(new_stamp "$sdir/db") || die "$sdir/db: cannot name a new set"
 	_new=$sdir/db/.new-$stamp
 	step "mkdir"
 	mkdir -m 0750 "$_new" || die "$_new: cannot create"
@@ -257,7 +272,13 @@ do_renew() {
 		else
 			publish_set "$_new"
 		fi ;;
-	"$MAKE_SET_ACME_PENDING") acme_pending "$_new" ;;	# acme_batch finishes it
+	"$MAKE_SET_ACME_PENDING")	# acme_batch finishes it
+		# shellcheck disable=SC2310 # it checks its commands
+		if ! acme_pending "$_new"; then
+			service_failed "$tmp: cannot keep the pending ACME order"
+			rm -rf "$_new"
+			return 1
+		fi ;;
 	*)
 		service_failed "$fail_msg"
 		rm -rf "$_new"
@@ -267,7 +288,8 @@ do_renew() {
 
 # publish_set NEWDIR: give a complete set its name and point next at it.
 publish_set() {
-	public_modes "$1"
+	# shellcheck disable=SC2310 # it checks its commands
+	public_modes "$1" || die "$1: cannot set the modes of the files"
 	# Everything on disk before the set gets its real name and the link.
 	sync "$1"/* "$1" || die "$1: cannot sync"
 	step "publish-set"
@@ -277,6 +299,9 @@ publish_set() {
 	set_link "$sdir" next "db/$stamp"
 	changed_services="$changed_services $g:$s"
 	if [ -s "$sdir/db/$stamp/cert.pem" ]; then
-		say "            $s: renewed: next expires $(certfact "$sdir/db/$stamp/cert.pem" .not_after)"
+		# shellcheck disable=SC2310 # it checks its commands
+		_na=$(certfact "$sdir/db/$stamp/cert.pem" .not_after) ||
+		    _na="(cannot read cert.pem)"
+		say "            $s: renewed: next expires $_na"
 	fi
 }

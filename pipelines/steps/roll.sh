@@ -12,7 +12,8 @@
 # Reads:   sdir, s, g, o_roll_mins; the links curr, next and their sets.
 # Writes:  the links prev, curr, next (one rename(2) each), <set>/info;
 #          changed_services.
-# Returns: 0, or 1 when next is incomplete (service_failed said so).
+# Returns: 0, or 1 when next is incomplete or its notBefore cannot be
+#          read (service_failed said so).
 
 # next_to_curr: curr -> prev, next -> curr, each one rename.  Safe to
 # repeat after a crash: a next equal to curr is only removed.
@@ -41,7 +42,7 @@ next_to_curr() {
 	set_link "$sdir" curr "$_nx"
 	step "unlink-next"
 	rm_link "$sdir" next
-	_when=$(date +%Y%m%d-%H:%M:%S)
+	_when=$(date +%Y%m%d-%H:%M:%S) || _when=unknown
 	{ printf '# %s rolled to curr : %s\n' "$s" "$_when" \
 	    >"$sdir/$_nx/.info.tmp" && chmod 0644 "$sdir/$_nx/.info.tmp" &&
 	    mv -f "$sdir/$_nx/.info.tmp" "$sdir/$_nx/info"; } ||
@@ -58,14 +59,20 @@ do_roll() {
 		return 0
 	fi
 	if [ "$_nx" != "$_cu" ] && [ -n "$_cu" ]; then
-		_nb=$(certfact "$sdir/$_nx/cert.pem" .not_before)
-		_age=$(($(date +%s) - $(date -d "$_nb" +%s)))
+		# shellcheck disable=SC2310 # it checks its commands
+		if ! _nb=$(certfact "$sdir/$_nx/cert.pem" .not_before) ||
+		    ! _nbs=$(date -d "$_nb" +%s) || ! _now=$(date +%s); then
+			service_failed "next/cert.pem: cannot read its notBefore"
+			return 1
+		fi
+		_age=$((_now - _nbs))
 		_mins=$((_age / 60))
 		if [ "$_age" -lt $((o_roll_mins * 60)) ]; then
 			sayi "            too soon to roll: next is $_mins mins old < $o_roll_mins mins"
 			return 0
 		fi
 		sayv "            okay to roll: next is $_mins mins old"
+		# shellcheck disable=SC2310 # a predicate; it checks its commands
 		dane_gate "$sdir/$_nx" || return 0
 	fi
 	next_to_curr

@@ -85,6 +85,7 @@ status_set() {
 		return 0
 	fi
 	_cpl=true
+	# shellcheck disable=SC2310 # a predicate: tests only
 	set_complete "$sdir/$_st" || _cpl=false
 	printf 'null\n' >"$tmp/st.due"
 	_derr=""
@@ -132,7 +133,8 @@ status_set() {
 # due itself (a renew would make one), or next is late; else 0.
 status_eval() {
 	if [ "$bad" -eq 1 ]; then
-		jq -c -n --arg g "$g" --arg s "$s" --arg e "$(jq -r .error "$svc")" \
+		_err=$(jq -r .error "$svc") || _err="?"
+		jq -c -n --arg g "$g" --arg s "$s" --arg e "$_err" \
 		    '{group: $g, service: $s, error: $e, status: 3}' \
 		    >"$tmp/st.svc.json"
 		cat "$tmp/st.svc.json" >>"$tmp/status.jsonl"
@@ -146,7 +148,8 @@ status_eval() {
 	[ -z "$_cu" ] || _hascurr=true
 	status_set curr "$_cu"
 	status_set next "$_nx"
-	status_set prev "$(link_target "$sdir" prev)"
+	_pv=$(link_target "$sdir" prev)
+	status_set prev "$_pv"
 	jq -c -n --arg g "$g" --arg s "$s" --slurpfile c "$tmp/st.curr.json" \
 	    --slurpfile n "$tmp/st.next.json" --slurpfile p "$tmp/st.prev.json" '
 	    {group: $g, service: $s, curr: $c[0], next: $n[0], prev: $p[0]}
@@ -203,17 +206,12 @@ status_text() {
 status_all() {
 	: >"$tmp/status.jsonl"
 	st_now=$(date +%s)
-	while IFS=$TAB read -r line _gi _si g s signer _sc ndane _nm bad <&5; do
-		svc=$tmp/svc.json
-		sed -n "${line}p" "$tmp/services.jsonl" >"$svc"
-		sdir=$certs/$g/$s
-		IFS=$TAB read -r _gi dns_srv dns_port <<EOF
-$(awk -F "$TAB" -v gi="$_gi" '$1 == gi' "$tmp/primaries.tsv")
-EOF
+	svc_cols line gi group service signer signer_ca ndane nmx bad \
+	    >"$tmp/status.rows"
+	while IFS=$TAB read -r _line _gi _g _s _sg _sc _nd _nm _bad <&5; do
+		svc_use "$_line" "$_gi" "$_g" "$_s" "$_sg" "$_sc" "$_nd" "$_nm" "$_bad"
 		status_eval
-	done 5<<EOF
-$(awk '{ print NR "\t" $0 }' "$tmp/services.tsv")
-EOF
+	done 5<"$tmp/status.rows"
 	cp "$tmp/status.jsonl" "$1"
 }
 
@@ -229,11 +227,12 @@ last_run_record() {
 	case " $failed " in
 	*" production-copy "* | *" reloads "* | *" tlsa_dirs "*) _all=failed ;;
 	esac
-	while IFS=$TAB read -r _gi _si g s _sg _sc _nd _nm bad; do
+	svc_cols group service >"$tmp/lastrun.rows"
+	while IFS=$TAB read -r g s; do
 		_r=$_all
 		case " $failed " in *" $g:$s "*) _r=failed ;; esac
 		printf '%s\t%s\t%s\t%s\n' "$g" "$s" "$_now" "$_r"
-	done <"$tmp/services.tsv" >"$tmp/lastrun.new"
+	done <"$tmp/lastrun.rows" >"$tmp/lastrun.new"
 	[ -s "$tmp/lastrun.new" ] || return 0
 	{
 		[ ! -s "$_lr" ] || awk -F "$TAB" 'NR == FNR { k[$1 FS $2] = 1; next }
@@ -300,7 +299,8 @@ prom_write() {
 	_pd=$(dirname -- "$1")
 	_pt=$(mktemp "$_pd/.sslm-prom.XXXXXX" 2>/dev/null) ||
 	    die "$1: cannot write a temporary file in $_pd"
-	if jq -r -s --argjson now "$(date +%s)" \
+	_now=$(date +%s) || die "date failed"
+	if jq -r -s --argjson now "$_now" \
 	    --slurpfile lr "$tmp/lastrun.json" "$PROM_JQ" "$2" >"$_pt" &&
 	    chmod 0644 "$_pt" && mv -f "$_pt" "$1"; then
 		return 0
@@ -319,9 +319,10 @@ status_finish() {
 	_sync=null
 	if [ "$o_sync" -eq 1 ]; then
 		set -- -n -c "$conf"
-		while IFS=$TAB read -r _gi _si g s _sg _sc _nd _nm bad; do
+		svc_cols group service bad >"$tmp/sync.rows"
+		while IFS=$TAB read -r g s bad; do
 			if [ "$bad" -eq 0 ]; then set -- "$@" "$g:$s"; fi
-		done <"$tmp/services.tsv"
+		done <"$tmp/sync.rows"
 		_prc=0
 		if [ "$#" -gt 3 ]; then
 			sslm-prodcopy "$@" >/dev/null 2>"$tmp/err" || _prc=$?
