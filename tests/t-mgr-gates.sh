@@ -332,6 +332,17 @@ run sslm-mgr -roll example.com:web-ec
 expect_rc 3 "next without bundle.pem: exit 3"
 chk "next without bundle.pem: curr unchanged" links "$S" curr "$n2"
 mv "$w/bundle.pem" "$S/next/bundle.pem"
+# A next whose cert.pem cannot be read has no age: it does not roll (it
+# did once, aged from midnight by date -d "").
+cp "$S/next/cert.pem" "$w/cert.pem"
+printf 'not a certificate\n' >"$S/next/cert.pem"
+run sslm-mgr -roll example.com:web-ec
+expect_rc 3 "next with an unreadable cert.pem: exit 3"
+expect_err_match 'web-ec: next/cert.pem: cannot read its notBefore' \
+    "next with an unreadable cert.pem: says so"
+chk "next with an unreadable cert.pem: curr and next unchanged" \
+    links "$S" curr "$n2" next "$n3"
+cp "$w/cert.pem" "$S/next/cert.pem"
 
 run sslm-mgr dev -keys -csr example.com:web-ec
 n4=$(readlink "$S/next")
