@@ -62,6 +62,12 @@ void	 sslm_freesecret(char *buf, size_t len);
  * newline and keys in insertion order.  -1 on a write error.
  */
 int	 sslm_json_print(FILE *fp, const json_t *, int pretty);
+/*
+ * The JSON document in path ("-" = stdin) of at most max bytes, keys
+ * unique in each object.  NULL when it cannot be read or parsed
+ * (warned: "path:line:column: why").  json_decref it.
+ */
+json_t	*sslm_json_readfile(const char *path, size_t max);
 
 /* Flush stdout and report a write error; returns 0 or -1 (warned). */
 int	 sslm_flush_stdout(void);
@@ -972,6 +978,68 @@ int	 sslm_dns_zone_servers(const struct sslm_dns_srv *primary,
 	    const struct sslm_dns_nsopts *o, uint32_t *serial,
 	    struct sslm_dns_ns **out, size_t *n);
 /* (end of dns_ns.c) */
+
+/* ---- nscheck.c: what a zone's servers serve, round by round (nscheck) - */
+
+/* One server of a zone: an NS address, or an xtra_ns resolver. */
+struct sslm_nscheck_srv {
+	char			 name[256];	/* NS name, or xtra_ns entry */
+	struct sslm_dns_srv	 a;
+	int			 xtra;		/* recursion desired, no aa */
+	int			 done;		/* converged */
+	long long		 conv_ms;	/* -1 until converged */
+	int			 has_serial;	/* of the last round: */
+	uint32_t		 serial;
+	int			 records_ok;
+	json_t			*missing;	/* [{name, type, value}] */
+	json_t			*unexpected;	/* the same */
+	char			 err[400];	/* "" or the first failure */
+};
+struct sslm_nscheck_want;
+/* One document: a zone, its primary, the records and the servers. */
+struct sslm_nscheck_zone {
+	char			 apex[256];
+	struct ldns_struct_rdf	*apex_rdf;
+	struct sslm_dns_srv	 primary;
+	uint32_t		 serial;	/* the primary's */
+	struct sslm_nscheck_want *w;		/* present and absent */
+	size_t			 nw;
+	struct sslm_nscheck_srv	*s;
+	size_t			 ns;
+	long long		 elapsed;	/* ms; -1 while pending */
+};
+/*
+ * The documents of in (an object, or an array of 1 to 64) checked and
+ * read into *nz zones, with the xtra_ns servers (o->sysres and
+ * o->family for host names); file names the input in messages.  The
+ * zones, freed with sslm_nscheck_free, or NULL (warned: the JSON path
+ * and why).
+ */
+struct sslm_nscheck_zone *sslm_nscheck_load(const json_t *in,
+	    const char *file, const struct sslm_dns_nsopts *o, size_t *nz);
+/*
+ * The primary's serial and the NS servers of z (sslm_dns_zone_servers
+ * with o) added to z.  0, or -1 (warned).
+ */
+int	 sslm_nscheck_discover(struct sslm_nscheck_zone *,
+	    const struct sslm_dns_nsopts *o);
+/*
+ * One round: every server not yet done is asked the apex's SOA and
+ * every record, all in parallel (timeout_ms); the answers set each
+ * server's fields, done and conv_ms (ms since t0) when it serves the
+ * serial or newer and the records as wanted, and a zone's elapsed when
+ * all its servers are done.  The servers still pending, or -1 (warned).
+ */
+long	 sslm_nscheck_round(struct sslm_nscheck_zone *zs, size_t nz,
+	    int timeout_ms, long long t0);
+/*
+ * The report of one zone (sslm-nscheck(1), OUTPUT); now is its
+ * elapsed_ms while it has not converged.  NULL when out of memory.
+ */
+json_t	*sslm_nscheck_json(const struct sslm_nscheck_zone *, long long now);
+/* Free nz zones and the array (NULL is fine). */
+void	 sslm_nscheck_free(struct sslm_nscheck_zone *zs, size_t nz);
+/* (end of nscheck.c) */
 
 /* ---- tsig.c: RFC 8945 TSIG keys, signing, verifying (dnsupdate) ------- */
 

@@ -409,11 +409,10 @@ run(const char *file, const struct opts *o)
 	struct sslm_dns_srv	 srv;
 	struct upd		 u;
 	json_t			*in = NULL, *res = NULL;
-	json_error_t		 je;
 	unsigned char		*w = NULL, *a = NULL, mac[SSLM_TSIG_MAC_MAX];
-	char			*buf = NULL, err[128], where[400], rcode[16];
+	char			 err[128], where[400], rcode[16];
 	char			 sstr[96];
-	size_t			 len, wlen, alen, maclen = 0;
+	size_t			 wlen, alen, maclen = 0;
 	uint16_t		 id;
 	int			 rc = -1;
 
@@ -436,13 +435,8 @@ run(const char *file, const struct opts *o)
 			goto out;
 		kp = &key;
 	}
-	if ((buf = sslm_readfile(file, IN_MAX, &len)) == NULL)
+	if ((in = sslm_json_readfile(file, IN_MAX)) == NULL)
 		goto out;
-	if ((in = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)) ==
-	    NULL) {
-		sslm_warnx("%s:%d:%d: %s", file, je.line, je.column, je.text);
-		goto out;
-	}
 	if ((u.rrs = ldns_rr_list_new()) == NULL) {
 		sslm_warn("%s", file);
 		goto out;
@@ -488,7 +482,6 @@ out:
 	json_decref(res);
 	json_decref(in);
 	ldns_rr_list_deep_free(u.rrs);
-	free(buf);
 	free(w);
 	free(a);
 	return rc;
