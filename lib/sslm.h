@@ -89,10 +89,17 @@ int	 sslm_version(void);
 int	 sslm_strtonum(const char *s, long long lo, long long hi,
 	    long long *out);
 
-/* ---- clock.c ----------------------------------------------------------- */
+/* ---- clock.c: the monotonic clock, UTC times as text ------------------- */
 
 /* Milliseconds of the monotonic clock. */
 long long sslm_now_ms(void);
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf (at least 21 bytes). */
+void	 sslm_fmt_time(time_t, char *buf, size_t len);
+/*
+ * Parse an "as of" time: "YYYY-MM-DDTHH:MM:SSZ", "YYYY-MM-DD" (UTC
+ * midnight) or "@epoch-seconds".  0 or -1.
+ */
+int	 sslm_parse_time(const char *, time_t *);
 
 /* ---- toml.c, toml_scan.c: TOML 1.0 (the tree; the scanner) -------------- */
 
@@ -442,6 +449,9 @@ EVP_PKEY *sslm_pem_pubkey(const struct sslm_pem *);
  */
 STACK_OF(X509) *sslm_read_certs(const char *buf, size_t len,
 	    const char *name);
+/* The first certificate of a PEM file ("-" = stdin); NULL (warned).
+ * X509_free it. */
+X509	*sslm_read_first_cert(const char *path);
 /* The first CSR of buf; NULL (warned) if none or bad. */
 X509_REQ *sslm_read_csr(const char *buf, size_t len, const char *name);
 
@@ -458,13 +468,6 @@ int	 sslm_spki_der(EVP_PKEY *, unsigned char **der, size_t *len);
 int	 sslm_cert_der(X509 *, unsigned char **der, size_t *len);
 /* An ASN1_TIME as time_t.  0 or -1. */
 int	 sslm_asn1_time(const ASN1_TIME *, time_t *);
-/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf (at least 21 bytes). */
-void	 sslm_fmt_time(time_t, char *buf, size_t len);
-/*
- * Parse an "as of" time: "YYYY-MM-DDTHH:MM:SSZ", "YYYY-MM-DD" (UTC
- * midnight) or "@epoch-seconds".  0 or -1.
- */
-int	 sslm_parse_time(const char *, time_t *);
 
 /* ---- renew.c: when a certificate is due (due, conf) ---------------------- */
 
@@ -1275,16 +1278,13 @@ int	 sslm_acme_acct_write(const char *dir, const json_t *acct);
 int	 sslm_acme_login(struct sslm_acme *a, const char *dir, EVP_PKEY **key);
 /* (end of acme_account.c) */
 
-/* ---- acme_order.c: what an order names (acme-order, -revoke, tlsa-hash) - */
+/* ---- acme_order.c: what an order names (acme-order, acme-revoke) ------- */
 /*
  * The identifiers of a CSR: its DNS and IP subject alternative names and
  * its common name, lower case, without duplicates, as an array of
  * {"type": "dns"|"ip", "value"}.  New reference; NULL (warned "what: ").
  */
 json_t	*sslm_acme_csr_idents(X509_REQ *, const char *what);
-/* The first certificate of a PEM file ("-" = stdin); NULL (warned).
- * X509_free it. */
-X509	*sslm_acme_first_cert(const char *path);
 /* The RFC 9773 certificate identifier, new string; NULL (warned). */
 char	*sslm_acme_cert_id(X509 *, const char *what);
 /* (end of acme_order.c) */

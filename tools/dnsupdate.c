@@ -403,7 +403,7 @@ out:
 }
 
 static int
-run(const char *file, const struct opts *o)
+run(const struct opts *o, const char *file)
 {
 	struct sslm_tsig	 key, *kp = NULL;
 	struct sslm_dns_srv	 srv;
@@ -414,7 +414,7 @@ run(const char *file, const struct opts *o)
 	char			 sstr[96];
 	size_t			 wlen, alen, maclen = 0;
 	uint16_t		 id;
-	int			 rc = -1;
+	int			 rc = SSLM_EXIT_FAIL;
 
 	memset(&key, 0, sizeof(key));
 	memset(&u, 0, sizeof(u));
@@ -475,7 +475,7 @@ run(const char *file, const struct opts *o)
 	}
 	if (sslm_json_print(stdout, res, 1) == -1)
 		goto out;
-	rc = 0;
+	rc = SSLM_EXIT_OK;
 out:
 	sslm_tsig_clear(&key);
 	OPENSSL_cleanse(mac, sizeof(mac));
@@ -555,8 +555,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc > 1 || o.server == NULL || o.zone == NULL)
 		usage(SSLM_EXIT_USAGE);
-	rc = run(argc == 1 ? argv[0] : "-", &o);
+	rc = run(&o, argc == 1 ? argv[0] : "-");
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }
