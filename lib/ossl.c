@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ossl.c: small OpenSSL helpers: error reasons, hex digests, times. */
+/* ossl.c: small OpenSSL helpers: error reasons, hex digests, ASN.1 times. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -108,41 +108,6 @@ sslm_asn1_time(const ASN1_TIME *t, time_t *out)
 	memset(&tm, 0, sizeof(tm));
 	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
 		return -1;
-	*out = timegm(&tm);
-	return 0;
-}
-
-void
-sslm_fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int
-sslm_parse_time(const char *s, time_t *out)
-{
-	struct tm	 tm;
-	char		*end;
-	long long	 v;
-
-	if (s[0] == '@') {
-		v = strtoll(s + 1, &end, 10);
-		if (s[1] == '\0' || *end != '\0')
-			return -1;
-		*out = (time_t)v;
-		return 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0') {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, "%Y-%m-%d", &tm);
-		if (end == NULL || *end != '\0')
-			return -1;
-	}
 	*out = timegm(&tm);
 	return 0;
 }

@@ -231,6 +231,26 @@ fail:
 	return NULL;
 }
 
+X509 *
+sslm_read_first_cert(const char *path)
+{
+	STACK_OF(X509)	*sk;
+	X509		*x = NULL;
+	char		*buf;
+	size_t		 len;
+
+	if ((buf = sslm_readfile(path, SSLM_PEM_MAX, &len)) == NULL)
+		return NULL;
+	if ((sk = sslm_read_certs(buf, len, path)) != NULL &&
+	    sk_X509_num(sk) > 0)
+		x = sk_X509_shift(sk);
+	else if (sk != NULL)
+		sslm_warnx("%s: no certificate", path);
+	sk_X509_pop_free(sk, X509_free);
+	free(buf);
+	return x;
+}
+
 X509_REQ *
 sslm_read_csr(const char *buf, size_t len, const char *name)
 {

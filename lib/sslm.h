@@ -62,6 +62,12 @@ void	 sslm_freesecret(char *buf, size_t len);
  * newline and keys in insertion order.  -1 on a write error.
  */
 int	 sslm_json_print(FILE *fp, const json_t *, int pretty);
+/*
+ * The JSON document in path ("-" = stdin) of at most max bytes, keys
+ * unique in each object.  NULL when it cannot be read or parsed
+ * (warned: "path:line:column: why").  json_decref it.
+ */
+json_t	*sslm_json_readfile(const char *path, size_t max);
 
 /* Flush stdout and report a write error; returns 0 or -1 (warned). */
 int	 sslm_flush_stdout(void);
@@ -83,10 +89,17 @@ int	 sslm_version(void);
 int	 sslm_strtonum(const char *s, long long lo, long long hi,
 	    long long *out);
 
-/* ---- clock.c ----------------------------------------------------------- */
+/* ---- clock.c: the monotonic clock, UTC times as text ------------------- */
 
 /* Milliseconds of the monotonic clock. */
 long long sslm_now_ms(void);
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf (at least 21 bytes). */
+void	 sslm_fmt_time(time_t, char *buf, size_t len);
+/*
+ * Parse an "as of" time: "YYYY-MM-DDTHH:MM:SSZ", "YYYY-MM-DD" (UTC
+ * midnight) or "@epoch-seconds".  0 or -1.
+ */
+int	 sslm_parse_time(const char *, time_t *);
 
 /* ---- toml.c, toml_scan.c: TOML 1.0 (the tree; the scanner) -------------- */
 
@@ -436,6 +449,9 @@ EVP_PKEY *sslm_pem_pubkey(const struct sslm_pem *);
  */
 STACK_OF(X509) *sslm_read_certs(const char *buf, size_t len,
 	    const char *name);
+/* The first certificate of a PEM file ("-" = stdin); NULL (warned).
+ * X509_free it. */
+X509	*sslm_read_first_cert(const char *path);
 /* The first CSR of buf; NULL (warned) if none or bad. */
 X509_REQ *sslm_read_csr(const char *buf, size_t len, const char *name);
 
@@ -452,13 +468,6 @@ int	 sslm_spki_der(EVP_PKEY *, unsigned char **der, size_t *len);
 int	 sslm_cert_der(X509 *, unsigned char **der, size_t *len);
 /* An ASN1_TIME as time_t.  0 or -1. */
 int	 sslm_asn1_time(const ASN1_TIME *, time_t *);
-/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf (at least 21 bytes). */
-void	 sslm_fmt_time(time_t, char *buf, size_t len);
-/*
- * Parse an "as of" time: "YYYY-MM-DDTHH:MM:SSZ", "YYYY-MM-DD" (UTC
- * midnight) or "@epoch-seconds".  0 or -1.
- */
-int	 sslm_parse_time(const char *, time_t *);
 
 /* ---- renew.c: when a certificate is due (due, conf) ---------------------- */
 
@@ -973,6 +982,68 @@ int	 sslm_dns_zone_servers(const struct sslm_dns_srv *primary,
 	    struct sslm_dns_ns **out, size_t *n);
 /* (end of dns_ns.c) */
 
+/* ---- nscheck.c: what a zone's servers serve, round by round (nscheck) - */
+
+/* One server of a zone: an NS address, or an xtra_ns resolver. */
+struct sslm_nscheck_srv {
+	char			 name[256];	/* NS name, or xtra_ns entry */
+	struct sslm_dns_srv	 a;
+	int			 xtra;		/* recursion desired, no aa */
+	int			 done;		/* converged */
+	long long		 conv_ms;	/* -1 until converged */
+	int			 has_serial;	/* of the last round: */
+	uint32_t		 serial;
+	int			 records_ok;
+	json_t			*missing;	/* [{name, type, value}] */
+	json_t			*unexpected;	/* the same */
+	char			 err[400];	/* "" or the first failure */
+};
+struct sslm_nscheck_want;
+/* One document: a zone, its primary, the records and the servers. */
+struct sslm_nscheck_zone {
+	char			 apex[256];
+	struct ldns_struct_rdf	*apex_rdf;
+	struct sslm_dns_srv	 primary;
+	uint32_t		 serial;	/* the primary's */
+	struct sslm_nscheck_want *w;		/* present and absent */
+	size_t			 nw;
+	struct sslm_nscheck_srv	*s;
+	size_t			 ns;
+	long long		 elapsed;	/* ms; -1 while pending */
+};
+/*
+ * The documents of in (an object, or an array of 1 to 64) checked and
+ * read into *nz zones, with the xtra_ns servers (o->sysres and
+ * o->family for host names); file names the input in messages.  The
+ * zones, freed with sslm_nscheck_free, or NULL (warned: the JSON path
+ * and why).
+ */
+struct sslm_nscheck_zone *sslm_nscheck_load(const json_t *in,
+	    const char *file, const struct sslm_dns_nsopts *o, size_t *nz);
+/*
+ * The primary's serial and the NS servers of z (sslm_dns_zone_servers
+ * with o) added to z.  0, or -1 (warned).
+ */
+int	 sslm_nscheck_discover(struct sslm_nscheck_zone *,
+	    const struct sslm_dns_nsopts *o);
+/*
+ * One round: every server not yet done is asked the apex's SOA and
+ * every record, all in parallel (timeout_ms); the answers set each
+ * server's fields, done and conv_ms (ms since t0) when it serves the
+ * serial or newer and the records as wanted, and a zone's elapsed when
+ * all its servers are done.  The servers still pending, or -1 (warned).
+ */
+long	 sslm_nscheck_round(struct sslm_nscheck_zone *zs, size_t nz,
+	    int timeout_ms, long long t0);
+/*
+ * The report of one zone (sslm-nscheck(1), OUTPUT); now is its
+ * elapsed_ms while it has not converged.  NULL when out of memory.
+ */
+json_t	*sslm_nscheck_json(const struct sslm_nscheck_zone *, long long now);
+/* Free nz zones and the array (NULL is fine). */
+void	 sslm_nscheck_free(struct sslm_nscheck_zone *zs, size_t nz);
+/* (end of nscheck.c) */
+
 /* ---- tsig.c: RFC 8945 TSIG keys, signing, verifying (dnsupdate) ------- */
 
 #define SSLM_TSIG_KEY_MAX	128	/* bytes of a TSIG secret */
@@ -1207,16 +1278,13 @@ int	 sslm_acme_acct_write(const char *dir, const json_t *acct);
 int	 sslm_acme_login(struct sslm_acme *a, const char *dir, EVP_PKEY **key);
 /* (end of acme_account.c) */
 
-/* ---- acme_order.c: what an order names (acme-order, -revoke, tlsa-hash) - */
+/* ---- acme_order.c: what an order names (acme-order, acme-revoke) ------- */
 /*
  * The identifiers of a CSR: its DNS and IP subject alternative names and
  * its common name, lower case, without duplicates, as an array of
  * {"type": "dns"|"ip", "value"}.  New reference; NULL (warned "what: ").
  */
 json_t	*sslm_acme_csr_idents(X509_REQ *, const char *what);
-/* The first certificate of a PEM file ("-" = stdin); NULL (warned).
- * X509_free it. */
-X509	*sslm_acme_first_cert(const char *path);
 /* The RFC 9773 certificate identifier, new string; NULL (warned). */
 char	*sslm_acme_cert_id(X509 *, const char *what);
 /* (end of acme_order.c) */

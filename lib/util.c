@@ -170,6 +170,22 @@ sslm_json_print(FILE *fp, const json_t *j, int pretty)
 	return 0;
 }
 
+json_t *
+sslm_json_readfile(const char *path, size_t max)
+{
+	json_error_t	 je;
+	json_t		*j;
+	char		*buf;
+	size_t		 len;
+
+	if ((buf = sslm_readfile(path, max, &len)) == NULL)
+		return NULL;
+	if ((j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		sslm_warnx("%s:%d:%d: %s", path, je.line, je.column, je.text);
+	free(buf);
+	return j;
+}
+
 int
 sslm_flush_stdout(void)
 {

@@ -333,10 +333,10 @@ static int
 run(const struct opts *o, const char *cmd)
 {
 	struct sslm_acme	*a;
-	int			 rc = -1;
+	int			 rc;
 
 	if ((a = sslm_acme_cli_new(&o->c)) == NULL)
-		return -1;
+		return SSLM_EXIT_FAIL;
 	if (strcmp(cmd, "create") == 0)
 		rc = create(o, a);
 	else if (strcmp(cmd, "show") == 0)
@@ -346,7 +346,7 @@ run(const struct opts *o, const char *cmd)
 	else
 		rc = rollover(o, a);
 	sslm_acme_free(a);
-	return rc;
+	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
 }
 
 int
@@ -412,6 +412,6 @@ main(int argc, char *argv[])
 		usage(SSLM_EXIT_USAGE);
 	ch = run(&o, cmd);
 	if (sslm_flush_stdout() == -1)
-		ch = -1;
-	return ch == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+		ch = SSLM_EXIT_FAIL;
+	return ch;
 }

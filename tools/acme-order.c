@@ -98,7 +98,7 @@ add_replaces(const struct opts *o, struct sslm_acme *a, json_t *req)
 
 	if (o->replaces == NULL)
 		return 0;
-	if ((x = sslm_acme_first_cert(o->replaces)) == NULL)
+	if ((x = sslm_read_first_cert(o->replaces)) == NULL)
 		return -1;
 	id = sslm_acme_cert_id(x, o->replaces);
 	X509_free(x);
@@ -633,7 +633,7 @@ run_ari(const struct opts *o, struct sslm_acme *a, const char *path)
 
 	(void)o;
 	memset(&r, 0, sizeof(r));
-	if ((x = sslm_acme_first_cert(path)) == NULL ||
+	if ((x = sslm_read_first_cert(path)) == NULL ||
 	    (id = sslm_acme_cert_id(x, path)) == NULL ||
 	    sslm_acme_directory(a) == -1)
 		goto out;
@@ -676,7 +676,7 @@ run(const struct opts *o, const char *cmd, const char *arg)
 	int			 rc;
 
 	if ((a = sslm_acme_cli_new(&o->c)) == NULL)
-		return -1;
+		return SSLM_EXIT_FAIL;
 	if (strcmp(cmd, "order") == 0)
 		rc = run_order(o, a, arg);
 	else if (strcmp(cmd, "finish") == 0)
@@ -684,7 +684,7 @@ run(const struct opts *o, const char *cmd, const char *arg)
 	else
 		rc = run_ari(o, a, arg);
 	sslm_acme_free(a);
-	return rc;
+	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
 }
 
 int
@@ -760,6 +760,6 @@ main(int argc, char *argv[])
 		usage(SSLM_EXIT_USAGE);
 	rc = run(&o, cmd, argc == 2 ? argv[1] : "-");
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

@@ -65,10 +65,10 @@ run(const struct opts *o, const char *certpath)
 	char		*b64 = NULL;
 	const char	*u;
 	size_t		 len;
-	int		 rc = -1;
+	int		 rc = SSLM_EXIT_FAIL;
 
 	memset(&r, 0, sizeof(r));
-	if ((x = sslm_acme_first_cert(certpath)) == NULL ||
+	if ((x = sslm_read_first_cert(certpath)) == NULL ||
 	    sslm_cert_der(x, &der, &len) == -1 ||
 	    (b64 = sslm_b64url(der, len)) == NULL ||
 	    (body = json_pack("{s:s}", "certificate", b64)) == NULL)
@@ -98,7 +98,7 @@ run(const struct opts *o, const char *certpath)
 	if (sslm_acme_post(a, u, body, o->keyfile != NULL ? SSLM_ACME_JWK :
 	    0, &r) == -1)
 		goto out;
-	rc = 0;
+	rc = SSLM_EXIT_OK;
 out:
 	sslm_acme_resp_free(&r);
 	sslm_acme_free(a);
@@ -158,6 +158,6 @@ main(int argc, char *argv[])
 		usage(SSLM_EXIT_USAGE);
 	rc = run(&o, argv[0]);
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

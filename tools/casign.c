@@ -310,7 +310,7 @@ run(struct sign *s)
 	EVP_PKEY	*key = NULL;
 	EVP_MD		*md = NULL;
 	X509		*ca = NULL, *x = NULL;
-	int		 rc = -1;
+	int		 rc = SSLM_EXIT_FAIL;
 
 	memset(&c, 0, sizeof(c));
 	if (s->svcfile != NULL && from_service(s, &svc) == -1)
@@ -354,7 +354,7 @@ run(struct sign *s)
 		sslm_warnx("stdout: %s", sslm_ossl_reason());
 		goto out;
 	}
-	rc = 0;
+	rc = SSLM_EXIT_OK;
 out:
 	X509_free(x);
 	X509_free(ca);
@@ -443,6 +443,6 @@ main(int argc, char *argv[])
 	}
 	rc = run(&s);
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

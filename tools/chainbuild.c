@@ -117,7 +117,7 @@ run(const struct opts *o, char *const *files, int nfiles)
 	EVP_PKEY	*key = NULL;
 	char		*keypem = NULL, *buf[P_NPARTS] = { NULL };
 	size_t		 keylen = 0, len[P_NPARTS] = { 0 };
-	int		 n, i, rc = -1, selfleaf;
+	int		 n, i, rc = SSLM_EXIT_FAIL, selfleaf;
 
 	if ((in = sslm_chain_read(files, nfiles, SSLM_CHAIN_MAX)) == NULL)
 		goto out;
@@ -150,7 +150,7 @@ run(const struct opts *o, char *const *files, int nfiles)
 		sslm_warn("stdout");
 		goto out;
 	}
-	rc = 0;
+	rc = SSLM_EXIT_OK;
 out:
 	for (i = 0; i < P_NPARTS; i++)
 		if (i == P_BUNDLE)
@@ -242,6 +242,6 @@ main(int argc, char *argv[])
 		}
 	rc = run(&o, argv, argc);
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

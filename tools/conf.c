@@ -86,11 +86,15 @@ out:
 static int
 run(struct sslm_conf_opts *o, const char *toml, const char *eab)
 {
+	int	 rc;
+
 	if (toml != NULL)
-		return run_toml(toml);
-	if (eab != NULL)
-		return run_eab(o->confdir, eab);
-	return run_conf(o);
+		rc = run_toml(toml);
+	else if (eab != NULL)
+		rc = run_eab(o->confdir, eab);
+	else
+		rc = run_conf(o);
+	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
 }
 
 int
@@ -149,6 +153,6 @@ main(int argc, char *argv[])
 	o.nsel = argc;
 	rc = run(&o, toml, eab);
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

@@ -205,7 +205,7 @@ run(struct req *r, const char *svcfile)
 	EVP_PKEY	*key = NULL;
 	EVP_MD		*md = NULL;
 	X509_REQ	*req = NULL;
-	int		 rc = -1;
+	int		 rc = SSLM_EXIT_FAIL;
 
 	if (svcfile != NULL && from_service(svcfile, r, &svc) == -1)
 		goto out;
@@ -230,7 +230,7 @@ run(struct req *r, const char *svcfile)
 		sslm_warnx("stdout: %s", sslm_ossl_reason());
 		goto out;
 	}
-	rc = 0;
+	rc = SSLM_EXIT_OK;
 out:
 	X509_REQ_free(req);
 	EVP_MD_free(md);
@@ -239,8 +239,12 @@ out:
 	return rc;
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * The options into r, checked; the -s service file, or NULL.  Exits on
+ * a usage error.
+ */
+static const char *
+parse_opts(int argc, char *argv[], struct req *r)
 {
 	static const struct option longopts[] = {
 		{ "ca", no_argument, NULL, 'a' },
@@ -259,62 +263,60 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL,		0,			NULL,	0 }
 	};
-	struct req	 r;
 	const char	*svc = NULL;
-	int		 ch, rc;
+	int		 ch;
 
-	sslm_setprogname(argv[0]);
-	memset(&r, 0, sizeof(r));
-	r.keyfile = "-";
-	r.digest = "sha384";
+	memset(r, 0, sizeof(*r));
+	r->keyfile = "-";
+	r->digest = "sha384";
 	while ((ch = getopt_long(argc, argv, "aC:d:E:hk:L:N:n:O:S:s:U:V",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			r.ca = 1;
+			r->ca = 1;
 			break;
 		case 'C':
-			r.field[F_C] = optarg;
+			r->field[F_C] = optarg;
 			break;
 		case 'd':
-			if ((r.digest = sslm_digest_canon(optarg)) == NULL) {
+			if ((r->digest = sslm_digest_canon(optarg)) == NULL) {
 				sslm_warnx("-d %s: unsupported digest", optarg);
 				usage(SSLM_EXIT_USAGE);
 			}
 			break;
 		case 'E':
-			r.field[F_EMAIL] = optarg;
+			r->field[F_EMAIL] = optarg;
 			break;
 		case 'k':
-			r.keyfile = optarg;
+			r->keyfile = optarg;
 			break;
 		case 'L':
-			r.field[F_L] = optarg;
+			r->field[F_L] = optarg;
 			break;
 		case 'N':
-			r.field[F_CN] = optarg;
+			r->field[F_CN] = optarg;
 			break;
 		case 'n':
-			if (r.nsans == MAXSANS) {
+			if (r->nsans == MAXSANS) {
 				sslm_warnx("-n: more than %d names", MAXSANS);
 				usage(SSLM_EXIT_USAGE);
 			}
-			r.sans[r.nsans++] = optarg;
+			r->sans[r->nsans++] = optarg;
 			break;
 		case 'O':
-			r.field[F_O] = optarg;
+			r->field[F_O] = optarg;
 			break;
 		case 'S':
-			r.field[F_ST] = optarg;
+			r->field[F_ST] = optarg;
 			break;
 		case 's':
 			svc = optarg;
 			break;
 		case 'U':
-			r.field[F_OU] = optarg;
+			r->field[F_OU] = optarg;
 			break;
 		case 'V':
-			return sslm_version();
+			exit(sslm_version());
 		case 'h':
 			usage(SSLM_EXIT_OK);
 			break;
@@ -325,12 +327,24 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(SSLM_EXIT_USAGE);
 	if (svc != NULL && strcmp(svc, "-") == 0 &&
-	    strcmp(r.keyfile, "-") == 0) {
+	    strcmp(r->keyfile, "-") == 0) {
 		sslm_warnx("-s -: the key is read from stdin already");
 		usage(SSLM_EXIT_USAGE);
 	}
+	return svc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct req	 r;
+	const char	*svc;
+	int		 rc;
+
+	sslm_setprogname(argv[0]);
+	svc = parse_opts(argc, argv, &r);
 	rc = run(&r, svc);
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

@@ -442,7 +442,7 @@ main(int argc, char *argv[])
 	};
 	struct opts	 o;
 	const char	*keys = DEFAULT_KEYS;
-	int		 ch, ex;
+	int		 ch, rc;
 
 	sslm_setprogname(argv[0]);
 	memset(&o, 0, sizeof(o));
@@ -481,8 +481,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0 || parse_keys(&o, keys) == -1)
 		usage(SSLM_EXIT_USAGE);
-	ex = run(&o, argc, argv);
+	rc = run(&o, argc, argv);
 	if (sslm_flush_stdout() == -1)
-		ex = SSLM_EXIT_FAIL;
-	return ex;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

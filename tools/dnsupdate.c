@@ -403,19 +403,18 @@ out:
 }
 
 static int
-run(const char *file, const struct opts *o)
+run(const struct opts *o, const char *file)
 {
 	struct sslm_tsig	 key, *kp = NULL;
 	struct sslm_dns_srv	 srv;
 	struct upd		 u;
 	json_t			*in = NULL, *res = NULL;
-	json_error_t		 je;
 	unsigned char		*w = NULL, *a = NULL, mac[SSLM_TSIG_MAC_MAX];
-	char			*buf = NULL, err[128], where[400], rcode[16];
+	char			 err[128], where[400], rcode[16];
 	char			 sstr[96];
-	size_t			 len, wlen, alen, maclen = 0;
+	size_t			 wlen, alen, maclen = 0;
 	uint16_t		 id;
-	int			 rc = -1;
+	int			 rc = SSLM_EXIT_FAIL;
 
 	memset(&key, 0, sizeof(key));
 	memset(&u, 0, sizeof(u));
@@ -436,13 +435,8 @@ run(const char *file, const struct opts *o)
 			goto out;
 		kp = &key;
 	}
-	if ((buf = sslm_readfile(file, IN_MAX, &len)) == NULL)
+	if ((in = sslm_json_readfile(file, IN_MAX)) == NULL)
 		goto out;
-	if ((in = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)) ==
-	    NULL) {
-		sslm_warnx("%s:%d:%d: %s", file, je.line, je.column, je.text);
-		goto out;
-	}
 	if ((u.rrs = ldns_rr_list_new()) == NULL) {
 		sslm_warn("%s", file);
 		goto out;
@@ -481,14 +475,13 @@ run(const char *file, const struct opts *o)
 	}
 	if (sslm_json_print(stdout, res, 1) == -1)
 		goto out;
-	rc = 0;
+	rc = SSLM_EXIT_OK;
 out:
 	sslm_tsig_clear(&key);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	json_decref(res);
 	json_decref(in);
 	ldns_rr_list_deep_free(u.rrs);
-	free(buf);
 	free(w);
 	free(a);
 	return rc;
@@ -562,8 +555,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc > 1 || o.server == NULL || o.zone == NULL)
 		usage(SSLM_EXIT_USAGE);
-	rc = run(argc == 1 ? argv[0] : "-", &o);
+	rc = run(&o, argc == 1 ? argv[0] : "-");
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

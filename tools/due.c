@@ -359,9 +359,9 @@ out:
 }
 
 /*
- * The one job: the table at a lifetime (-l: 1 when printed, -2 for a bad
- * lifetime) or the decision for the certificate at path (run_cert).
- * 1 due, 0 not due, -1 failure.
+ * The one job: the table at a lifetime (-l; exits 2 for a bad lifetime)
+ * or the decision for the certificate at path (run_cert).  SSLM_EXIT_OK
+ * due (or the table printed), SSLM_EXIT_NO not due, SSLM_EXIT_FAIL.
  */
 static int
 run(const struct opts *o, const char *path)
@@ -369,9 +369,14 @@ run(const struct opts *o, const char *path)
 	int rc;
 
 	if (o->lifetime == NULL)
-		return run_cert(o, path);
-	rc = run_lifetime(o);
-	return rc == 0 ? 1 : rc == -2 ? -2 : -1;
+		rc = run_cert(o, path);
+	else if ((rc = run_lifetime(o)) == -2)
+		usage(SSLM_EXIT_USAGE);
+	else
+		rc = rc == 0 ? 1 : -1;
+	if (rc == -1)
+		return SSLM_EXIT_FAIL;
+	return rc == 1 ? SSLM_EXIT_OK : SSLM_EXIT_NO;
 }
 
 int
@@ -445,11 +450,8 @@ main(int argc, char *argv[])
 	} else if (argc != 1 || (o.poll && (o.state == NULL ||
 	    o.answer != NULL || o.json)))
 		usage(SSLM_EXIT_USAGE);
-	if ((rc = run(&o, argc == 1 ? argv[0] : NULL)) == -2)
-		usage(SSLM_EXIT_USAGE);
+	rc = run(&o, argc == 1 ? argv[0] : NULL);
 	if (sslm_flush_stdout() == -1)
-		return SSLM_EXIT_FAIL;
-	if (rc == -1)
-		return SSLM_EXIT_FAIL;
-	return rc == 1 ? SSLM_EXIT_OK : SSLM_EXIT_NO;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

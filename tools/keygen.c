@@ -86,7 +86,7 @@ run(const struct keyopts *k, const char *outfile)
 	EVP_PKEY	*key = NULL;
 	char		*pem = NULL;
 	size_t		 len = 0;
-	int		 rc = -1;
+	int		 rc = SSLM_EXIT_FAIL;
 
 	if (strcmp(k->ktype, "rsa") == 0 &&
 	    (k->bits < SSLM_RSA_MIN || k->bits > SSLM_RSA_MAX)) {
@@ -110,7 +110,7 @@ run(const struct keyopts *k, const char *outfile)
 		sslm_warn("stdout");
 		goto out;
 	}
-	rc = 0;
+	rc = SSLM_EXIT_OK;
 out:
 	sslm_freesecret(pem, len + 1);
 	EVP_PKEY_free(key);
@@ -132,7 +132,7 @@ main(int argc, char *argv[])
 	};
 	struct keyopts	 k = { "ec", "secp384r1", 4096 };
 	const char	*svc = NULL, *outfile = NULL;
-	int		 ch, rc = 0, have_t = 0, have_c = 0, have_b = 0;
+	int		 ch, rc, have_t = 0, have_c = 0, have_b = 0;
 
 	sslm_setprogname(argv[0]);
 	while ((ch = getopt_long(argc, argv, "b:c:ho:s:t:V", longopts,
@@ -185,12 +185,13 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(SSLM_EXIT_USAGE);
-	if (svc != NULL)
-		rc = from_service(svc, &k, have_t, have_c, have_b);
-	if (rc == 0)
+	if (svc != NULL && from_service(svc, &k, have_t, have_c, have_b) ==
+	    -1)
+		rc = SSLM_EXIT_FAIL;
+	else
 		rc = run(&k, outfile);
 	/* The key bypasses stdio; this catches anything else buffered. */
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

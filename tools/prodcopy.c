@@ -706,7 +706,7 @@ check_sel(const struct ctx *c)
  * remote hosts.  SSLM_EXIT_* code.
  */
 static int
-run(const char *conf, struct ctx *c)
+run(struct ctx *c, const char *conf)
 {
 	json_t		*doc = NULL, *out = NULL;
 	json_error_t	 jerr;
@@ -822,7 +822,7 @@ main(int argc, char *argv[])
 	if (parse_sel(&c, argv, argc) == -1)
 		rc = SSLM_EXIT_USAGE;
 	else
-		rc = run(conf, &c);
+		rc = run(&c, conf);
 	free(c.sel);
 	sslm_sel_free(c.parsed, c.nparsed);
 	if (sslm_flush_stdout() == -1)

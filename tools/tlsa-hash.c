@@ -49,32 +49,31 @@ spki_field_hash(X509 *x, const char *path)
 	return hex;
 }
 
-/* Print the verdict for dir.  0 matched, 1 mismatched, -1 (warned). */
+/* Print the verdict for dir: SSLM_EXIT_OK matched, else _FAIL (warned). */
 static int
 run(const char *dir)
 {
 	X509		*x = NULL;
 	char		 path[4096];
 	char		*lib = NULL, *field = NULL;
-	int		 rc = -1;
+	int		 rc = SSLM_EXIT_FAIL;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s%scert.pem", dir,
 	    dir[strlen(dir) - 1] == '/' ? "" : "/") >= sizeof(path)) {
 		sslm_warnx("%s: path too long", dir);
 		goto out;
 	}
-	if ((x = sslm_acme_first_cert(path)) == NULL ||
+	if ((x = sslm_read_first_cert(path)) == NULL ||
 	    (lib = sslm_tlsa_data(x, NULL, 1, 1)) == NULL ||
 	    (field = spki_field_hash(x, path)) == NULL)
 		goto out;
 	if (strcmp(lib, field) == 0) {
 		printf("Matched:\ntlsa hash: %s\n", lib);
-		rc = 0;
+		rc = SSLM_EXIT_OK;
 	} else {
 		printf("** Warning: Mismatched:\n internal: %s\n  in cert: "
 		    "%s\n", lib, field);
 		sslm_warnx("%s: the two hashes differ", path);
-		rc = 1;
 	}
 out:
 	free(lib);
@@ -110,8 +109,6 @@ main(int argc, char *argv[])
 		usage(SSLM_EXIT_USAGE);
 	rc = run(argc - optind == 1 ? argv[optind] : ".");
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	if (rc == -1)
-		return SSLM_EXIT_FAIL;
-	return rc == 1 ? SSLM_EXIT_FAIL : SSLM_EXIT_OK;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }

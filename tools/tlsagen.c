@@ -448,7 +448,7 @@ run(struct opts *o)
 	char		**data = NULL;
 	const struct names *extra;
 	size_t		 nrecs = 0, i, j;
-	int		 ex = SSLM_EXIT_FAIL;
+	int		 rc = SSLM_EXIT_FAIL;
 
 	if (o->service != NULL && load_service(o, &svc) == -1)
 		goto out;
@@ -459,7 +459,7 @@ run(struct opts *o)
 			    "(selector 1)", o->items[i].port,
 			    o->items[i].proto);
 			if (o->items_cli)
-				ex = SSLM_EXIT_USAGE;
+				rc = SSLM_EXIT_USAGE;
 			goto out;
 		}
 	}
@@ -507,7 +507,7 @@ run(struct opts *o)
 	} else if (o->nitems > 0 && print_text(o, svc != NULL ?
 	    jstr(svc, "service") : "", recs, nrecs, data) == -1)
 		goto out;
-	ex = SSLM_EXIT_OK;
+	rc = SSLM_EXIT_OK;
 out:
 	for (i = 0; i < nrecs; i++)
 		free(recs[i].owner);
@@ -518,7 +518,7 @@ out:
 	sk_X509_pop_free(certs, X509_free);
 	EVP_PKEY_free(key);
 	json_decref(svc);
-	return ex;
+	return rc;
 }
 
 /* -a: a DNS name, one trailing dot allowed; stored lower case. */
@@ -594,8 +594,9 @@ set_ttl(struct opts *o, const char *s)
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
+/* The options into o, checked.  Exits on a usage error. */
+static void
+parse_opts(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "one-line",	no_argument,		NULL,	'1' },
@@ -613,45 +614,43 @@ main(int argc, char *argv[])
 		{ "version",	no_argument,		NULL,	'V' },
 		{ NULL,		0,			NULL,	0 }
 	};
-	struct opts	o;
-	int		ch, ex;
+	int		ch;
 
-	sslm_setprogname(argv[0]);
-	memset(&o, 0, sizeof(o));
+	memset(o, 0, sizeof(*o));
 	while ((ch = getopt_long(argc, argv, "1a:c:hjk:m:n:r:S:s:t:V",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case '1':
-			o.oneline = 1;
+			o->oneline = 1;
 			break;
 		case 'a':
-			if (set_apex(&o, optarg) == -1) {
+			if (set_apex(o, optarg) == -1) {
 				sslm_warnx("-a %s: not a domain name", optarg);
 				usage(SSLM_EXIT_USAGE);
 			}
 			break;
 		case 'c':
-			o.cert = optarg;
+			o->cert = optarg;
 			break;
 		case 'j':
-			o.json = 1;
+			o->json = 1;
 			break;
 		case 'k':
-			o.key = optarg;
+			o->key = optarg;
 			break;
 		case 'm':
-			if (add_mx(&o, optarg) == -1) {
+			if (add_mx(o, optarg) == -1) {
 				sslm_warnx("-m %s: not a host name", optarg);
 				usage(SSLM_EXIT_USAGE);
 			}
 			break;
 		case 'n':
-			if (add_san(&o.sans, "-n", optarg, strlen(optarg)) ==
+			if (add_san(&o->sans, "-n", optarg, strlen(optarg)) ==
 			    -1)
 				usage(SSLM_EXIT_USAGE);
 			break;
 		case 'r':
-			if (add_item(&o, optarg) == -1)
+			if (add_item(o, optarg) == -1)
 				usage(SSLM_EXIT_USAGE);
 			break;
 		case 'S':
@@ -662,44 +661,54 @@ main(int argc, char *argv[])
 				    "characters without blanks", STAMP_MAX);
 				usage(SSLM_EXIT_USAGE);
 			}
-			o.stamp = optarg;
+			o->stamp = optarg;
 			break;
 		case 's':
-			o.service = optarg;
+			o->service = optarg;
 			break;
 		case 't':
-			if (set_ttl(&o, optarg) == -1) {
+			if (set_ttl(o, optarg) == -1) {
 				sslm_warnx("-t %s: not a ttl", optarg);
 				usage(SSLM_EXIT_USAGE);
 			}
 			break;
 		case 'V':
-			return sslm_version();
+			exit(sslm_version());
 		case 'h':
 			usage(SSLM_EXIT_OK);
 		default:
 			usage(SSLM_EXIT_USAGE);
 		}
 	}
-	if (argc != optind || o.apex == NULL || (o.cert && o.key) ||
-	    (o.service == NULL && o.nitems == 0)) {
-		if (o.apex == NULL && argc == optind)
+	if (argc != optind || o->apex == NULL || (o->cert && o->key) ||
+	    (o->service == NULL && o->nitems == 0)) {
+		if (o->apex == NULL && argc == optind)
 			sslm_warnx("-a apex is required");
 		usage(SSLM_EXIT_USAGE);
 	}
-	if (o.cert == NULL && o.key == NULL)
-		o.cert = "-";
-	if (o.service != NULL && strcmp(o.service, "-") == 0 &&
-	    strcmp(o.cert != NULL ? o.cert : o.key, "-") == 0) {
+	if (o->cert == NULL && o->key == NULL)
+		o->cert = "-";
+	if (o->service != NULL && strcmp(o->service, "-") == 0 &&
+	    strcmp(o->cert != NULL ? o->cert : o->key, "-") == 0) {
 		sslm_warnx("the service and the %s cannot both be stdin",
-		    o.cert != NULL ? "certificate" : "key");
+		    o->cert != NULL ? "certificate" : "key");
 		usage(SSLM_EXIT_USAGE);
 	}
-	ex = run(&o);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts	o;
+	int		rc;
+
+	sslm_setprogname(argv[0]);
+	parse_opts(argc, argv, &o);
+	rc = run(&o);
 	if (sslm_flush_stdout() == -1)
-		ex = SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
 	free(o.items);
 	names_free(&o.mx);
 	names_free(&o.sans);
-	return ex;
+	return rc;
 }

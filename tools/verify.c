@@ -342,7 +342,7 @@ run(struct opts *o, const char *arg)
 	X509		*leaf, *x;
 	struct result	 r = { 1, NULL, -1, NULL, -1, 0 };
 	char		 cert[PATH_MAX], chain[PATH_MAX], *files[1];
-	int		 form, v, rc = -1;
+	int		 form, v, rc = SSLM_EXIT_FAIL;
 
 	if ((form = store_form(arg, cert, chain, sizeof(cert))) == -1) {
 		sslm_warnx("%s: no cert.pem and chain.pem there", arg);
@@ -403,7 +403,7 @@ run(struct opts *o, const char *arg)
 	}
 	if (report(o, form ? cert : arg, ctx, leaf, &r) == -1)
 		goto out;
-	rc = r.valid ? 0 : 1;
+	rc = r.valid ? SSLM_EXIT_OK : SSLM_EXIT_NO;
 out:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
@@ -413,8 +413,12 @@ out:
 	return rc;
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * The options into o, checked with the operand: the certificate, "-"
+ * for stdin.  Exits on a usage error.
+ */
+static const char *
+parse_opts(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "at",		required_argument,	NULL,	'a' },
@@ -428,37 +432,35 @@ main(int argc, char *argv[])
 		{ "version",	no_argument,		NULL,	'V' },
 		{ NULL,		0,			NULL,	0 }
 	};
-	struct opts	 o;
-	int		 ch, rc;
+	int		 ch;
 
-	sslm_setprogname(argv[0]);
-	memset(&o, 0, sizeof(o));
-	o.purpose = X509_PURPOSE_SSL_SERVER;
-	if ((o.chains = calloc((size_t)argc + 1, sizeof(char *))) == NULL) {
+	memset(o, 0, sizeof(*o));
+	o->purpose = X509_PURPOSE_SSL_SERVER;
+	if ((o->chains = calloc((size_t)argc + 1, sizeof(char *))) == NULL) {
 		sslm_warn("argv");
-		return SSLM_EXIT_FAIL;
+		exit(SSLM_EXIT_FAIL);
 	}
 	while ((ch = getopt_long(argc, argv, "a:C:c:hjk:n:p:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			if (sslm_parse_time(optarg, &o.at) == -1) {
+			if (sslm_parse_time(optarg, &o->at) == -1) {
 				sslm_warnx("%s: not a time", optarg);
 				usage(SSLM_EXIT_USAGE);
 			}
-			o.at_set = 1;
+			o->at_set = 1;
 			break;
 		case 'C':
-			o.cafile = optarg;
+			o->cafile = optarg;
 			break;
 		case 'c':
-			o.chains[o.nchains++] = optarg;
+			o->chains[o->nchains++] = optarg;
 			break;
 		case 'j':
-			o.json = 1;
+			o->json = 1;
 			break;
 		case 'k':
-			o.keyfile = optarg;
+			o->keyfile = optarg;
 			break;
 		case 'n':
 			if (!sslm_valid_host(optarg)) {
@@ -466,15 +468,15 @@ main(int argc, char *argv[])
 				    optarg);
 				usage(SSLM_EXIT_USAGE);
 			}
-			o.name = optarg;
+			o->name = optarg;
 			break;
 		case 'p':
-			if ((o.purpose = purpose(optarg)) == -1)
+			if ((o->purpose = purpose(optarg)) == -1)
 				usage(SSLM_EXIT_USAGE);
 			break;
 		case 'V':
-			free(o.chains);
-			return sslm_version();
+			free(o->chains);
+			exit(sslm_version());
 		case 'h':
 			usage(SSLM_EXIT_OK);
 			break;
@@ -486,16 +488,27 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc > 1)
 		usage(SSLM_EXIT_USAGE);
-	if (o.keyfile != NULL && strcmp(o.keyfile, "-") == 0 &&
+	if (o->keyfile != NULL && strcmp(o->keyfile, "-") == 0 &&
 	    (argc == 0 || strcmp(argv[0], "-") == 0)) {
 		sslm_warnx("the key and the certificate cannot both come "
 		    "from stdin");
 		usage(SSLM_EXIT_USAGE);
 	}
-	rc = run(&o, argc == 1 ? argv[0] : "-");
+	return argc == 1 ? argv[0] : "-";
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts	 o;
+	const char	*cert;
+	int		 rc;
+
+	sslm_setprogname(argv[0]);
+	cert = parse_opts(argc, argv, &o);
+	rc = run(&o, cert);
 	free(o.chains);
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	return rc == 0 ? SSLM_EXIT_OK : rc == 1 ? SSLM_EXIT_NO :
-	    SSLM_EXIT_FAIL;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }
