@@ -5,12 +5,17 @@
 # shellcheck disable=SC2154,SC2034
 # SPDX-License-Identifier: MIT
 #
-# common.sh: what every step uses: the host, the store's links and sets,
-# the facts of a certificate, a failed service.  Sourced by sslm-mgr.
+# common.sh: what every step uses: the host, the tables of the run and
+# the service in hand, the store's links and sets, the facts of a
+# certificate, a failed service.  Sourced by sslm-mgr.
 #
 # Reads:   the store: the links curr, next, prev of <certs>/<grp>/<svc>
-#          and its db/<stamp> sets; host_full, host_short.
-# Writes:  links (set_link, rm_link: one rename(2) or unlink, then fsync);
+#          and its db/<stamp> sets; host_full, host_short; the tables
+#          $tmp/services.tsv (svc_cols), services.jsonl and primaries.tsv
+#          (svc_use, group_primary).
+# Writes:  the service in hand (svc_use: g s sdir apex svc signer
+#          signer_ca ndane nmx bad dns_srv dns_port; $tmp/svc.json);
+#          links (set_link, rm_link: one rename(2) or unlink, then fsync);
 #          failed, nfailed and the log (service_failed).
 # Returns: is_local_host, am_root, set_complete: 0 yes, 1 no; new_stamp
 #          and certfact 0 with their output on stdout, 1 when they cannot
