@@ -148,27 +148,38 @@ out:
 	return rc;
 }
 
+/*
+ * Describe every block of files (stdin when there is none).
+ * SSLM_EXIT_FAIL when an input was bad or stdout failed, else
+ * SSLM_EXIT_NO when a certificate expires within -e, else SSLM_EXIT_OK.
+ */
 static int
-run(const struct opts *o, struct result *r, char **files, int nfiles)
+run(const struct opts *o, char **files, int nfiles)
 {
-	char	 dash0[] = "-";
-	char	*dash[] = { dash0 };
-	int	 i;
+	struct result	 r;
+	char		 dash0[] = "-";
+	char		*dash[] = { dash0 };
+	int		 i, rc = SSLM_EXIT_FAIL;
 
+	memset(&r, 0, sizeof(r));
 	if (nfiles == 0) {
 		files = dash;
 		nfiles = 1;
 	}
-	if (o->json && (r->all = json_array()) == NULL) {
+	if (o->json && (r.all = json_array()) == NULL) {
 		sslm_warnx("out of memory");
-		return -1;
+		goto out;
 	}
 	for (i = 0; i < nfiles; i++)
-		if (run_file(o, r, files[i]) == -1)
-			return -1;
-	if (o->json && sslm_json_print(stdout, r->all, 1) == -1)
-		return -1;
-	return 0;
+		if (run_file(o, &r, files[i]) == -1)
+			goto out;
+	if (o->json && sslm_json_print(stdout, r.all, 1) == -1)
+		goto out;
+	if (!r.failed)
+		rc = r.expiring ? SSLM_EXIT_NO : SSLM_EXIT_OK;
+out:
+	json_decref(r.all);
+	return rc;
 }
 
 /* -e DAYS: a whole number of days, 0..MAX_DAYS, in seconds. */
@@ -200,12 +211,10 @@ main(int argc, char *argv[])
 		{ NULL,			0,			NULL, 0 }
 	};
 	struct opts	 o;
-	struct result	 r;
 	int		 ch, rc;
 
 	sslm_setprogname(argv[0]);
 	memset(&o, 0, sizeof(o));
-	memset(&r, 0, sizeof(r));
 	o.within = -1;
 	o.now = time(NULL);
 	while ((ch = getopt_long(argc, argv, "a:e:hjstvV", longopts, NULL)) !=
@@ -246,11 +255,8 @@ main(int argc, char *argv[])
 	/* Without -e the summary is the default; -e alone is quiet. */
 	if (o.within < 0 && !o.json && !o.verbose)
 		o.text = 1;
-	rc = run(&o, &r, argv + optind, argc - optind);
-	json_decref(r.all);
+	rc = run(&o, argv + optind, argc - optind);
 	if (sslm_flush_stdout() == -1)
-		rc = -1;
-	if (rc == -1 || r.failed)
-		return SSLM_EXIT_FAIL;
-	return r.expiring ? SSLM_EXIT_NO : SSLM_EXIT_OK;
+		rc = SSLM_EXIT_FAIL;
+	return rc;
 }
