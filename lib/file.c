@@ -559,3 +559,147 @@ sslm_dir_remove(int dfd, const char *dpath, const char *name,
 	}
 	return 0;
 }
+
+int
+sslm_fset_link(int sfd, const char *spath, const char *lname, size_t maxn,
+    size_t max, struct sslm_fset *s)
+{
+	char	 target[PATH_MAX], name[80], path[PATH_MAX];
+	ssize_t	 n;
+	size_t	 i;
+	int	 dbfd = -1, dfd = -1, rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	(void)snprintf(path, sizeof(path), "%s/%s", spath, lname);
+	if (sfd < 0)
+		return 0;
+	if ((n = readlinkat(sfd, lname, target, sizeof(target) - 1)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == EINVAL)
+			sslm_warnx("%s: not a symbolic link", path);
+		else
+			sslm_warn("%s", path);
+		return -1;
+	}
+	target[n] = '\0';
+	/* Stamps hold ':' (YYYYMMDD-HH:MM:SS); otherwise a safe file name. */
+	if (strncmp(target, "db/", 3) != 0 ||
+	    snprintf(name, sizeof(name), "%s", target + 3) >= (int)sizeof(name))
+		goto unsafe;
+	for (i = 0; name[i] != '\0'; i++)
+		if (name[i] == ':')
+			name[i] = '-';
+	if (!sslm_valid_filename(name))
+		goto unsafe;
+	if ((dbfd = openat(sfd, "db", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 ||
+	    (dfd = openat(dbfd, target + 3, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		sslm_warn("%s -> %s", path, target);
+		goto out;
+	}
+	if (sslm_fset_read(dfd, path, 1, maxn, max, s) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+unsafe:
+	sslm_warnx("%s: link target \"%s\" is not db/<name>", path, target);
+out:
+	if (dfd != -1)
+		close(dfd);
+	if (dbfd != -1)
+		close(dbfd);
+	return rc;
+}
+
+void
+sslm_fset_peek(int dfd, const char *name, size_t maxn, size_t max,
+    struct sslm_fset *s)
+{
+	struct stat	 st;
+	int		 fd;
+
+	memset(s, 0, sizeof(*s));
+	if (dfd < 0)
+		return;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno != ENOENT)
+			s->bad = s->present = 1;
+		return;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1) {
+		s->bad = s->present = 1;
+		return;
+	}
+	(void)sslm_fset_read(fd, name, 0, maxn, max, s);
+	close(fd);
+}
+
+int
+sslm_file_put_at(int dfd, const char *dpath, const char *name,
+    const struct sslm_fbuf *f, void (*step)(void))
+{
+	char	 nw[NAME_MAX + 1];
+
+	if (snprintf(nw, sizeof(nw), ".%s.new", name) >= (int)sizeof(nw)) {
+		sslm_warnx("%s/%s: name too long", dpath, name);
+		return -1;
+	}
+	if (f == NULL) {
+		if (unlinkat(dfd, name, 0) == -1 && errno != ENOENT) {
+			sslm_warn("%s/%s", dpath, name);
+			return -1;
+		}
+	} else {
+		(void)unlinkat(dfd, nw, 0);
+		if (sslm_write_at(dfd, nw, f) == -1) {
+			sslm_warn("%s/%s", dpath, nw);
+			return -1;
+		}
+		STEP(step);
+		if (renameat(dfd, nw, dfd, name) == -1) {
+			sslm_warn("%s/%s", dpath, name);
+			return -1;
+		}
+	}
+	if (fsync(dfd) == -1 && errno != EINVAL) {
+		sslm_warn("%s/%s: fsync of its directory", dpath, name);
+		return -1;
+	}
+	STEP(step);
+	return 0;
+}
+
+int
+sslm_remove_matching(int dfd, const char *dpath,
+    int (*match)(const char *name),
+    void (*dry)(const char *dpath, const char *name), void (*step)(void))
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd, rc = 0;
+
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		sslm_warn("%s", dpath);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!match(de->d_name))
+			continue;
+		if (dry != NULL) {
+			dry(dpath, de->d_name);
+			continue;
+		}
+		if (rmtree(dfd, de->d_name, 0, step) == -1) {
+			sslm_warn("%s/%s", dpath, de->d_name);
+			rc = -1;
+		}
+	}
+	closedir(d);
+	return rc;
+}

@@ -239,3 +239,40 @@ sslm_run_why(const char *prog, int st, char *err, size_t errlen)
 		    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	return err;
 }
+
+int
+sslm_rsync_mirror(const char *confdir, const char *src, const char *dst,
+    int flags, char *why, size_t whylen)
+{
+	static const char *const opts[] = { "-a", "--delete",
+	    "--delay-updates", "--mkpath", NULL };
+	struct sslm_argv a = { NULL, 0 };
+	size_t		 i;
+	int		 st, rc = -1;
+
+	if (sslm_rsync_argv(&a, confdir, opts, src, dst) == -1)
+		goto out;
+	if (flags & (SSLM_MIRROR_SHOW | SSLM_MIRROR_DRY)) {
+		/* The -e word quoted, so that the line reads as sh would. */
+		fprintf(stderr, "%s: %s", sslm_getprogname(),
+		    flags & SSLM_MIRROR_DRY ? "debug: run:" : "run:");
+		for (i = 0; i < a.n; i++)
+			fprintf(stderr, i > 0 && strcmp(a.v[i - 1], "-e") == 0 ?
+			    " '%s'" : " %s", a.v[i]);
+		fputc('\n', stderr);
+	}
+	rc = 0;
+	if (flags & SSLM_MIRROR_DRY)
+		goto out;
+	st = sslm_run(a.v, SSLM_RUN_OUT2ERR, why, whylen);
+	if (st == -2) {
+		/* As a shell says it: the reason, then exit 127. */
+		sslm_warnx("%s", why);
+		snprintf(why, whylen, "rsync exited 127");
+		rc = 1;
+	} else if (st == -1 || sslm_run_why("rsync", st, why, whylen) != NULL)
+		rc = 1;
+out:
+	sslm_argv_free(&a);
+	return rc;
+}

@@ -350,6 +350,41 @@ int	 sslm_fset_install(int dfd, const char *dpath, const char *name,
 /* Rename directory name of dfd to .<name>.old, then delete it.  0 or -1. */
 int	 sslm_dir_remove(int dfd, const char *dpath, const char *name,
 	    void (*step)(void));
+/*
+ * The set that link lname of directory sfd (spath names sfd) points at.
+ * The link must read exactly "db/<name>", name a safe file name once its
+ * ':' are read as '-' (a store's stamps); the set is opened without
+ * following any further link and read strictly (sslm_fset_read: maxn
+ * files of max bytes).  0 (s->present 0 when sfd < 0 or there is no
+ * link), or -1 (warned).
+ */
+int	 sslm_fset_link(int sfd, const char *spath, const char *lname,
+	    size_t maxn, size_t max, struct sslm_fset *s);
+/*
+ * Directory name of dfd into *s, not strictly (sslm_fset_read), never
+ * through a link: present 0 when dfd < 0 or name is missing; present and
+ * bad when it is not a directory or cannot be read.  Nothing warned.
+ */
+void	 sslm_fset_peek(int dfd, const char *name, size_t maxn, size_t max,
+	    struct sslm_fset *s);
+/*
+ * Replace file name of dfd (dpath names dfd in messages) with f: write
+ * .<name>.new (sslm_write_at), rename it over name; with f NULL remove
+ * name (missing is fine).  Then fsync dfd.  step before the rename and
+ * after the fsync.  0, or -1 (warned; a .<name>.new may be left behind).
+ */
+int	 sslm_file_put_at(int dfd, const char *dpath, const char *name,
+	    const struct sslm_fbuf *f, void (*step)(void));
+/*
+ * Remove (sslm_rmtree_at) every entry of directory dfd that match
+ * accepts, "." and ".." included in what it is asked; with dry not NULL
+ * call it for each instead, removing nothing.  0, or -1 (warned, each
+ * failure naming dpath/entry; the others are still removed).
+ */
+int	 sslm_remove_matching(int dfd, const char *dpath,
+	    int (*match)(const char *name),
+	    void (*dry)(const char *dpath, const char *name),
+	    void (*step)(void));
 
 /* ---- remote.c: other hosts, through ssh (prodcopy, deploy) ------------- */
 
@@ -407,6 +442,19 @@ int	 sslm_run(char *const argv[], int flags, char *err, size_t errlen);
  */
 const char *sslm_run_why(const char *prog, int st, char *err,
 	    size_t errlen);
+
+#define SSLM_MIRROR_SHOW	0x1	/* "run: <the command>" on stderr */
+#define SSLM_MIRROR_DRY		0x2	/* "debug: run: ..." and run nothing */
+/*
+ * Mirror src to dst ("host:/path/") with rsync -a --delete
+ * --delay-updates --mkpath over the ssh rule (sslm_rsync_argv).  0
+ * copied (or, with SSLM_MIRROR_DRY, shown); 1 not copied, why holding
+ * "rsync exited N", "rsync killed by signal N" or "fork: reason" (an
+ * rsync that cannot be executed is warned first, and exits 127 as a
+ * shell says it); -1 when the command cannot be built (warned).
+ */
+int	 sslm_rsync_mirror(const char *confdir, const char *src,
+	    const char *dst, int flags, char *why, size_t whylen);
 
 /* ---- pem.c: PEM blocks ----------------------------------------------------- */
 

@@ -5,9 +5,6 @@
  * to the remote hosts with rsync over ssh; or, with -n, only check that
  * production is in sync.
  */
-#include <sys/stat.h>
-
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -97,125 +94,31 @@ pathf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * The set a store link points at.  The link must read exactly
- * "db/<name>" with a safe name; the directory is opened without following
- * any further link.  0 (s->present 0 when there is no link) or -1
- * (warned).
- */
+/* A name that a killed run left: .curr.new, .next.new, .*.old, .tlsa.*.new. */
 static int
-source_set(int sfd, const char *spath, const char *lname, struct sslm_fset *s)
+leftover(const char *name)
 {
-	char	 target[PATH_MAX], name[80], path[PATH_MAX];
-	ssize_t	 n;
-	size_t	 i;
-	int	 dbfd = -1, dfd = -1, rc = -1;
+	size_t n = strlen(name);
 
-	memset(s, 0, sizeof(*s));
-	pathf(path, sizeof(path), "%s/%s", spath, lname);
-	if (sfd < 0)
-		return 0;
-	if ((n = readlinkat(sfd, lname, target, sizeof(target) - 1)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		if (errno == EINVAL)
-			sslm_warnx("%s: not a symbolic link", path);
-		else
-			sslm_warn("%s", path);
-		return -1;
-	}
-	target[n] = '\0';
-	/* Stamps hold ':' (YYYYMMDD-HH:MM:SS); otherwise a safe file name. */
-	if (strncmp(target, "db/", 3) != 0 ||
-	    snprintf(name, sizeof(name), "%s", target + 3) >= (int)sizeof(name))
-		goto unsafe;
-	for (i = 0; name[i] != '\0'; i++)
-		if (name[i] == ':')
-			name[i] = '-';
-	if (!sslm_valid_filename(name))
-		goto unsafe;
-	if ((dbfd = openat(sfd, "db", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1 ||
-	    (dfd = openat(dbfd, target + 3, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		sslm_warn("%s -> %s", path, target);
-		goto out;
-	}
-	if (sslm_fset_read(dfd, path, 1, SET_FILES, SSLM_PEM_MAX, s) == -1)
-		goto out;
-	rc = 0;
-	goto out;
-unsafe:
-	sslm_warnx("%s: link target \"%s\" is not db/<name>", path, target);
-out:
-	if (dfd != -1)
-		close(dfd);
-	if (dbfd != -1)
-		close(dbfd);
-	return rc;
+	return strcmp(name, ".curr.new") == 0 ||
+	    strcmp(name, ".next.new") == 0 ||
+	    (name[0] == '.' && n > 5 && strcmp(name + n - 4, ".old") == 0) ||
+	    (strncmp(name, ".tlsa.", 6) == 0 &&
+	    strcmp(name + n - 4, ".new") == 0);
 }
 
-/* The production set lname of directory psfd (-2: none). */
 static void
-prod_set(int psfd, const char *lname, struct sslm_fset *s)
+leftover_shown(const char *dpath, const char *name)
 {
-	struct stat	 st;
-	int		 fd;
-
-	memset(s, 0, sizeof(*s));
-	if (psfd < 0)
-		return;
-	if (fstatat(psfd, lname, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-		if (errno != ENOENT)
-			s->bad = s->present = 1;
-		return;
-	}
-	fd = openat(psfd, lname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1) {
-		s->bad = s->present = 1;
-		return;
-	}
-	(void)sslm_fset_read(fd, lname, 0, SET_FILES, SSLM_PEM_MAX, s);
-	close(fd);
+	debug("remove %s/%s", dpath, name);
 }
 
-/* Remove what a killed run left in psfd: .curr.new, .next.new, .*.old. */
+/* Remove what a killed run left in dfd (-d: only say so). */
 static int
-clean_leftovers(int psfd, const char *ppath)
+clean_leftovers(int dfd, const char *dpath)
 {
-	DIR		*d;
-	struct dirent	*de;
-	size_t		 n;
-	int		 fd, rc = 0, hit;
-
-	if ((fd = dup(psfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		sslm_warn("%s", ppath);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		n = strlen(de->d_name);
-		hit = strcmp(de->d_name, ".curr.new") == 0 ||
-		    strcmp(de->d_name, ".next.new") == 0 ||
-		    (de->d_name[0] == '.' && n > 5 &&
-		    strcmp(de->d_name + n - 4, ".old") == 0) ||
-		    (strncmp(de->d_name, ".tlsa.", 6) == 0 &&
-		    strcmp(de->d_name + n - 4, ".new") == 0);
-		if (!hit)
-			continue;
-		if (dflag) {
-			debug("remove %s/%s", ppath, de->d_name);
-			continue;
-		}
-		if (sslm_rmtree_at(psfd, de->d_name, step) == -1) {
-			sslm_warn("%s/%s", ppath, de->d_name);
-			rc = -1;
-		}
-	}
-	closedir(d);
-	return rc;
+	return sslm_remove_matching(dfd, dpath, leftover,
+	    dflag ? leftover_shown : NULL, step);
 }
 
 /* Is service svc of group grp selected by the operands? */
@@ -263,14 +166,16 @@ do_service(struct ctx *c, int cgfd, int *pgfd, const char *grp,
 	if (cgfd >= 0 && (sfd = sslm_opendir_at(cgfd, svc, 0, spath)) == -1)
 		goto out;
 	for (i = 0; i < 2; i++)
-		if (source_set(sfd, spath, lnames[i], &src[i]) == -1)
+		if (sslm_fset_link(sfd, spath, lnames[i], SET_FILES,
+		    SSLM_PEM_MAX, &src[i]) == -1)
 			goto out;
 	if (*pgfd >= 0 && (psfd = sslm_opendir_at(*pgfd, svc, 0, ppath)) == -1)
 		goto out;
 	if (psfd >= 0 && !nflag && clean_leftovers(psfd, ppath) == -1)
 		goto out;
 	for (i = 0; i < 2; i++) {
-		prod_set(psfd, lnames[i], &dst[i]);
+		sslm_fset_peek(psfd, lnames[i], SET_FILES, SSLM_PEM_MAX,
+		    &dst[i]);
 		if ((diff[i] = !sslm_fset_equal(&src[i], &dst[i])) == 0)
 			continue;
 		c->in_sync = 0;
@@ -354,7 +259,7 @@ do_tlsa(struct ctx *c, int cgfd, int *pgfd, const char *grp)
 {
 	struct sslm_fset	 src, dst;
 	struct sslm_fbuf	 sf, df;
-	char		 name[300], tmp[310], spath[PATH_MAX], ppath[PATH_MAX];
+	char		 name[300], spath[PATH_MAX], ppath[PATH_MAX];
 	char		 gpath[PATH_MAX];
 	int		 rc = -1;
 
@@ -363,9 +268,9 @@ do_tlsa(struct ctx *c, int cgfd, int *pgfd, const char *grp)
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
 	snprintf(name, sizeof(name), "tlsa.%s", grp);
-	snprintf(tmp, sizeof(tmp), ".%s.new", name);
 	pathf(spath, sizeof(spath), "%s/%s/%s", c->certs, grp, name);
-	pathf(ppath, sizeof(ppath), "%s/%s/%s", c->prod, grp, name);
+	pathf(gpath, sizeof(gpath), "%s/%s", c->prod, grp);
+	pathf(ppath, sizeof(ppath), "%s/%s", gpath, name);
 	if (cgfd >= 0) {
 		if (sslm_read_at(cgfd, name, SSLM_PEM_MAX, &sf) == 0)
 			src.present = 1;
@@ -410,32 +315,12 @@ do_tlsa(struct ctx *c, int cgfd, int *pgfd, const char *grp)
 		rc = 0;
 		goto out;
 	}
-	if (!src.present) {
-		if (unlinkat(*pgfd, name, 0) == -1 && errno != ENOENT) {
-			sslm_warn("%s", ppath);
-			goto out;
-		}
-	} else {
-		pathf(gpath, sizeof(gpath), "%s/%s", c->prod, grp);
-		if (*pgfd < 0 && (*pgfd = sslm_opendir_at(AT_FDCWD, gpath, 1,
-		    gpath)) < 0)
-			goto out;
-		(void)unlinkat(*pgfd, tmp, 0);
-		if (sslm_write_at(*pgfd, tmp, &sf) == -1) {
-			sslm_warn("%s/%s/%s", c->prod, grp, tmp);
-			goto out;
-		}
-		step();
-		if (renameat(*pgfd, tmp, *pgfd, name) == -1) {
-			sslm_warn("%s", ppath);
-			goto out;
-		}
-	}
-	if (fsync(*pgfd) == -1 && errno != EINVAL) {
-		sslm_warn("%s: fsync of its directory", ppath);
+	if (src.present && *pgfd < 0 && (*pgfd = sslm_opendir_at(AT_FDCWD,
+	    gpath, 1, gpath)) < 0)
 		goto out;
-	}
-	step();
+	if (sslm_file_put_at(*pgfd, gpath, name, src.present ? &sf : NULL,
+	    step) == -1)
+		goto out;
 	json_array_append_new(c->tlsa_changed, json_string(grp));
 	rc = 0;
 out:
@@ -496,44 +381,21 @@ out:
 static int
 copy_host(struct ctx *c, const char *host)
 {
-	static const char *const opts[] = { "-a", "--delete",
-	    "--delay-updates", "--mkpath", NULL };
-	struct sslm_argv a = { NULL, 0 };
-	char		 src[PATH_MAX], dst[PATH_MAX + 256], err[PATH_MAX];
-	const char	*e = NULL;
-	size_t		 i;
-	int		 st;
+	char		 src[PATH_MAX], dst[PATH_MAX + 256], why[PATH_MAX];
+	int		 r;
 
 	snprintf(src, sizeof(src), "%s/", c->prod);
 	snprintf(dst, sizeof(dst), "%s:%s/", host, c->prod);
-	if (sslm_rsync_argv(&a, c->confdir, opts, src, dst) == -1)
+	if ((r = sslm_rsync_mirror(c->confdir, src, dst,
+	    (dflag ? SSLM_MIRROR_DRY : 0) | (vflag ? SSLM_MIRROR_SHOW : 0),
+	    why, sizeof(why))) == -1)
 		return -1;
-	if (dflag || vflag) {
-		fprintf(stderr, "%s: %s", sslm_getprogname(),
-		    dflag ? "debug: run:" : "run:");
-		for (i = 0; i < a.n; i++)
-			fprintf(stderr, i > 0 && strcmp(a.v[i - 1], "-e") == 0 ?
-			    " '%s'" : " %s", a.v[i]);
-		fputc('\n', stderr);
-	}
-	if (!dflag) {
-		st = sslm_run(a.v, SSLM_RUN_OUT2ERR, err, sizeof(err));
-		if (st == -2) {
-			/* As a shell says it: the reason, then exit 127. */
-			sslm_warnx("%s", err);
-			snprintf(err, sizeof(err), "rsync exited 127");
-			e = err;
-		} else
-			e = st == -1 ? err : sslm_run_why("rsync", st, err,
-			    sizeof(err));
-	}
-	if (e != NULL) {
-		sslm_warnx("%s: copy to %s failed: %s", host, dst, e);
+	if (r == 1) {
+		sslm_warnx("%s: copy to %s failed: %s", host, dst, why);
 		c->failed = 1;
 	}
 	json_array_append_new(c->remote, json_pack("{s:s, s:b, s:s?}",
-	    "host", host, "ok", e == NULL, "error", e));
-	sslm_argv_free(&a);
+	    "host", host, "ok", r == 0, "error", r == 1 ? why : NULL));
 	return 0;
 }
 
