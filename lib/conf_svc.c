@@ -223,14 +223,66 @@ valid_email(const char *s)
 	    sslm_valid_hostname(at + 1, 0);
 }
 
+/*
+ * X509.key_usage (eku 0) or X509.eku: a list that narrows the usages of
+ * the service's certificates (for key type kt), resolved as the list of
+ * names it keeps, in sslm_usage_names order; all of them when absent.
+ */
 static json_t *
-svc_x509(struct ctx *c, const struct sslm_toml *t, int isca)
+svc_usages(struct ctx *c, const struct sslm_toml *t, int eku, int isca,
+    const char *kt)
+{
+	const char	*shown = eku ? "X509.eku" : "X509.key_usage";
+	const char	*names[SSLM_USAGE_MAX + 1], *near;
+	const struct sslm_toml *n, *e;
+	unsigned	 all, bits, b;
+	char		 list[128];
+	size_t		 i, k, len = 0;
+	json_t		*a;
+
+	all = eku ? SSLM_EKU_ALL : sslm_ku_default(isca, kt);
+	sslm_usage_names(eku, all, names);
+	for (k = 0; names[k] != NULL && len < sizeof(list); k++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len,
+		    "%s%s", k > 0 ? ", " : "", names[k]);
+	bits = all;
+	if ((n = child(t, eku ? "eku" : "key_usage")) != NULL) {
+		if (n->type != SSLM_TOML_ARRAY || n->nkids == 0)
+			return bad(c, n, shown, "expected a list of one or "
+			    "more of %s", list), NULL;
+		bits = 0;
+		for (i = 0; i < n->nkids; i++) {
+			e = n->kids[i];
+			if (want_string(c, e, shown) == -1)
+				return NULL;
+			if ((b = sslm_usage_bit(eku, e->s) & all) == 0) {
+				near = resembles(e->s, names);
+				return bad(c, e, shown, "\"%s\" is not one of "
+				    "%s%s%s%s", e->s, list,
+				    near ? " (did you mean " : "",
+				    near ? near : "", near ? "?)" : ""), NULL;
+			}
+			bits |= b;
+		}
+		if (!eku && isca && !(bits & KU_KEY_CERT_SIGN))
+			return bad(c, n, shown, "a CA needs keyCertSign"),
+			    NULL;
+	}
+	a = json_array();
+	sslm_usage_names(eku, bits, names);
+	for (k = 0; names[k] != NULL; k++)
+		json_array_append_new(a, json_string(names[k]));
+	return a;
+}
+
+static json_t *
+svc_x509(struct ctx *c, const struct sslm_toml *t, int isca, const char *kt)
 {
 	static const char *const keys[] = { "CN", "O", "OU", "L", "ST", "C",
-	    "email", "sans", NULL };
+	    "email", "sans", "key_usage", "eku", NULL };
 	const char	*cn, *o, *ou, *l, *st, *cc, *email;
 	const struct sslm_toml *n, *e;
-	json_t		*sans;
+	json_t		*sans, *ku, *eku;
 	size_t		 i;
 
 	if (t == NULL)
@@ -290,8 +342,15 @@ svc_x509(struct ctx *c, const struct sslm_toml *t, int isca)
 				json_array_append_new(sans, json_string(e->s));
 		}
 	}
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "CN", cn, "O", o,
-	    "OU", ou, "L", l, "ST", st, "C", cc, "email", email, "sans", sans);
+	if ((ku = svc_usages(c, t, 0, isca, kt)) == NULL ||
+	    (eku = svc_usages(c, t, 1, isca, kt)) == NULL) {
+		json_decref(ku);
+		json_decref(sans);
+		return NULL;
+	}
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "CN", cn,
+	    "O", o, "OU", ou, "L", l, "ST", st, "C", cc, "email", email,
+	    "sans", sans, "key_usage", ku, "eku", eku);
 }
 
 static json_t *
@@ -465,6 +524,8 @@ load_service(struct ctx *c, const char *grp, const char *svc)
 	    "KeyOpts", "X509", "CA", NULL };
 	static const char *const tables[] = { "KeyOpts", "X509", "CA", NULL };
 	static const char *const cakeys[] = { "sign_end_days", "digest", NULL };
+	static const char *const ukeys[] = { "X509.key_usage", "X509.eku",
+	    NULL };
 	struct sslm_toml	*doc = NULL;
 	const struct sslm_toml	*n, *ko, *xt, *cat;
 	char			 shown[PATH_MAX], abs[PATH_MAX], err[PATH_MAX + 256];
@@ -541,10 +602,18 @@ load_service(struct ctx *c, const char *grp, const char *svc)
 		goto out;
 	}
 	if ((key = svc_key(c, ko, isca)) == NULL ||
-	    (x509 = svc_x509(c, xt, isca)) == NULL ||
+	    (x509 = svc_x509(c, xt, isca, json_string_value(
+	    json_object_get(key, "ktype")))) == NULL ||
 	    (dane = svc_dane(c, child(doc, "dane_tls"))) == NULL ||
 	    (signer = svc_signer(c, doc, sca, x509, grp)) == NULL)
 		goto out;
+	/* The CA of an ACME service decides; the keys stay harmless. */
+	for (i = 0; ukeys[i] != NULL; i++)
+		if ((n = child(xt, ukeys[i] + 5)) != NULL &&
+		    strcmp(json_string_value(json_object_get(signer, "type")),
+		    "acme") == 0)
+			warn_at(c, n, ukeys[i], "no effect: an ACME CA chooses "
+			    "the usages of its certificates");
 	if (ttl < 0)
 		ttl = 0;
 	if (isca && child(cat, "sign_end_days") == NULL)
@@ -635,4 +704,41 @@ sslm_svc_int(const json_t *svc, const char *path, const char *obj,
 	}
 	*out = json_integer_value(v);
 	return 0;
+}
+
+/* The bits of the usage names in svc.x509[key] (all when absent). */
+static int
+svc_usage_list(const json_t *svc, const char *path, int eku, unsigned *out)
+{
+	const char	*key = eku ? "eku" : "key_usage";
+	json_t		*a, *v;
+	size_t		 i;
+	unsigned	 b;
+
+	*out = ~0U;
+	if ((a = svc_member(svc, "x509", key)) == NULL)
+		return 0;
+	if (!json_is_array(a)) {
+		sslm_warnx("%s: x509.%s: not an array", path, key);
+		return -1;
+	}
+	*out = 0;
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) ||
+		    (b = sslm_usage_bit(eku, json_string_value(v))) == 0) {
+			sslm_warnx("%s: x509.%s[%zu]: not a usage sslm-casign "
+			    "grants", path, key, i);
+			return -1;
+		}
+		*out |= b;
+	}
+	return 0;
+}
+
+int
+sslm_svc_usages(const json_t *svc, const char *path, unsigned *ku,
+    unsigned *eku)
+{
+	return svc_usage_list(svc, path, 0, ku) == -1 ||
+	    svc_usage_list(svc, path, 1, eku) == -1 ? -1 : 0;
 }

@@ -245,6 +245,14 @@ int	 sslm_svc_str(const json_t *svc, const char *path, const char *obj,
 	    const char *key, const char **out);
 int	 sslm_svc_int(const json_t *svc, const char *path, const char *obj,
 	    const char *key, long long *out);
+/*
+ * The usages a service's certificates may carry, x509.key_usage and
+ * x509.eku: *ku keyUsage bits, *eku extended key usage bits (see
+ * sslm_usage_bit), each ~0 when absent.  0, or -1 (warned) for a value
+ * that is not a list of such names.
+ */
+int	 sslm_svc_usages(const json_t *svc, const char *path, unsigned *ku,
+	    unsigned *eku);
 
 /* ---- file.c: crash-safe writes, trees below a directory fd -------------- */
 
@@ -690,16 +698,48 @@ int	 sslm_sign_md(const EVP_PKEY *k, const char *name, EVP_MD **md);
  * 0 or -1 (warned).
  */
 int	 sslm_sign(X509 *x, X509_REQ *req, EVP_PKEY *key, const EVP_MD *md);
+#define SSLM_EKU_ALL	0x1fU	/* the extendedKeyUsage bits below */
+#define SSLM_USAGE_MAX	5	/* the most names of either kind */
+
 /*
- * Append to *sk (created when NULL) the basicConstraints, keyUsage and
- * extendedKeyUsage of a CA (ca set: critical CA:TRUE; critical
- * keyCertSign, cRLSign, digitalSignature; no EKU) or of a leaf for key k
- * (critical CA:FALSE; critical digitalSignature, plus keyEncipherment
- * for RSA; EKU serverAuth, clientAuth).  0 or -1 (warned).  The caller
- * frees *sk with sk_X509_EXTENSION_pop_free(*sk, X509_EXTENSION_free).
+ * The keyUsage bits (OpenSSL's KU_*) of a CA (ca set) or leaf certificate
+ * for a key of type kt (sslm_key_type: "rsa", "ec", "ed25519"; NULL for
+ * none): ssl-mgr's digitalSignature, keyEncipherment, keyAgreement (and
+ * keyCertSign, cRLSign for a CA), of which a key gets what its algorithm
+ * can do: keyEncipherment for RSA, keyAgreement for EC, neither for
+ * Ed25519.
+ */
+unsigned sslm_ku_default(int ca, const char *kt);
+/*
+ * The bit of a usage name as OpenSSL's configuration spells it: a keyUsage
+ * (eku 0: KU_*) of sslm_ku_default, or (eku 1) one of the extended key
+ * usages serverAuth, clientAuth, emailProtection, codeSigning and
+ * timeStamping (1, 2, 4, 8, 16).  0 for any other name.
+ */
+unsigned sslm_usage_bit(int eku, const char *name);
+/*
+ * The names of bits into out (room for SSLM_USAGE_MAX + 1), in the order
+ * above, NULL-terminated; returns their number.
+ */
+size_t	 sslm_usage_names(int eku, unsigned bits, const char **out);
+/*
+ * Append to *sk (created when NULL) the basicConstraints (critical CA:TRUE
+ * when ca is set, else critical CA:FALSE), keyUsage and extendedKeyUsage
+ * of a certificate for key k: sslm_ku_default(ca, type of k) & ku and
+ * SSLM_EKU_ALL & eku, both not critical, as ssl-mgr.  0, or -1 (warned)
+ * also when either set comes out empty.  The caller frees *sk with
+ * sk_X509_EXTENSION_pop_free(*sk, X509_EXTENSION_free).
  */
 int	 sslm_ext_profile(STACK_OF(X509_EXTENSION) **sk, int ca,
-	    const EVP_PKEY *k);
+	    const EVP_PKEY *k, unsigned ku, unsigned eku);
+/*
+ * The usages a request (its extensions exts) asks for: *ku the keyUsage
+ * bits (KU_*), *eku the extended key usage bits of sslm_usage_bit
+ * (anyExtendedKeyUsage: all), each ~0 when the request has no such
+ * extension.  0, or -1 (warned as "what: ...") for a malformed one.
+ */
+int	 sslm_req_usages(const STACK_OF(X509_EXTENSION) *exts, unsigned *ku,
+	    unsigned *eku, const char *what);
 /*
  * Append a subjectAltName entry: an IPv4/IPv6 literal becomes an
  * iPAddress, a DNS name or wildcard a dNSName (lower case).  An entry

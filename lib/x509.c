@@ -128,22 +128,167 @@ ext_conf(STACK_OF(X509_EXTENSION) **sk, int nid, const char *value)
 	return 0;
 }
 
-int
-sslm_ext_profile(STACK_OF(X509_EXTENSION) **sk, int ca, const EVP_PKEY *k)
+/*
+ * The usages sslm-casign grants, as OpenSSL's configuration spells them:
+ * ssl-mgr's set.  keyUsage bits are OpenSSL's KU_*, extendedKeyUsage bits
+ * SSLM_EKU_* (1 << index).
+ */
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+	int		 pos;		/* in the BIT STRING */
+} kus[] = {
+	{ "digitalSignature",	KU_DIGITAL_SIGNATURE,	0 },
+	{ "keyEncipherment",	KU_KEY_ENCIPHERMENT,	2 },
+	{ "keyAgreement",	KU_KEY_AGREEMENT,	4 },
+	{ "keyCertSign",	KU_KEY_CERT_SIGN,	5 },
+	{ "cRLSign",		KU_CRL_SIGN,		6 },
+};
+static const struct {
+	const char	*name;
+	int		 nid;
+} ekus[] = {
+	{ "serverAuth",		NID_server_auth },
+	{ "clientAuth",		NID_client_auth },
+	{ "emailProtection",	NID_email_protect },
+	{ "codeSigning",	NID_code_sign },
+	{ "timeStamping",	NID_time_stamp },
+};
+#define NKU	(sizeof(kus) / sizeof(kus[0]))
+#define NEKU	(sizeof(ekus) / sizeof(ekus[0]))
+
+unsigned
+sslm_ku_default(int ca, const char *kt)
 {
+	unsigned ku = KU_DIGITAL_SIGNATURE;
+
+	/*
+	 * ssl-mgr sets keyEncipherment and keyAgreement for every key.  A
+	 * key gets only what its algorithm can do: RSA transports keys
+	 * (RFC 3279 2.3.1 has no keyAgreement for RSA), EC agrees on them
+	 * (RFC 8813: no keyEncipherment for id-ecPublicKey), Ed25519 only
+	 * signs (RFC 8410 5).
+	 */
+	if (kt != NULL && strcmp(kt, "rsa") == 0)
+		ku |= KU_KEY_ENCIPHERMENT;
+	else if (kt != NULL && strcmp(kt, "ec") == 0)
+		ku |= KU_KEY_AGREEMENT;
 	if (ca)
-		return ext_conf(sk, NID_basic_constraints,
-		    "critical,CA:TRUE") == -1 ||
-		    ext_conf(sk, NID_key_usage, "critical,digitalSignature,"
-		    "keyCertSign,cRLSign") == -1 ? -1 : 0;
-	if (ext_conf(sk, NID_basic_constraints, "critical,CA:FALSE") == -1)
+		ku |= KU_KEY_CERT_SIGN | KU_CRL_SIGN;
+	return ku;
+}
+
+unsigned
+sslm_usage_bit(int eku, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; !eku && i < NKU; i++)
+		if (strcmp(name, kus[i].name) == 0)
+			return kus[i].bit;
+	for (i = 0; eku && i < NEKU; i++)
+		if (strcmp(name, ekus[i].name) == 0)
+			return 1U << i;
+	return 0;
+}
+
+size_t
+sslm_usage_names(int eku, unsigned bits, const char **out)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; !eku && i < NKU; i++)
+		if (bits & kus[i].bit)
+			out[n++] = kus[i].name;
+	for (i = 0; eku && i < NEKU; i++)
+		if (bits & (1U << i))
+			out[n++] = ekus[i].name;
+	out[n] = NULL;
+	return n;
+}
+
+/* The usages of bits as an OpenSSL extension value, into buf. */
+static void
+usage_value(int eku, unsigned bits, char *buf, size_t size)
+{
+	const char	*names[SSLM_USAGE_MAX + 1];
+	size_t		 i, n, len = 0;
+
+	n = sslm_usage_names(eku, bits, names);
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    i > 0 ? "," : "", names[i]);
+}
+
+int
+sslm_ext_profile(STACK_OF(X509_EXTENSION) **sk, int ca, const EVP_PKEY *k,
+    unsigned ku, unsigned eku)
+{
+	char	 v[256];
+
+	if (ext_conf(sk, NID_basic_constraints, ca ? "critical,CA:TRUE" :
+	    "critical,CA:FALSE") == -1)
 		return -1;
-	/* Only RSA can encrypt a key transport secret. */
-	if (ext_conf(sk, NID_key_usage, EVP_PKEY_is_a(k, "RSA") ?
-	    "critical,digitalSignature,keyEncipherment" :
-	    "critical,digitalSignature") == -1)
+	/* ssl-mgr's criticality: keyUsage and EKU are not critical. */
+	if ((ku &= sslm_ku_default(ca, sslm_key_type(k))) == 0) {
+		sslm_warnx("keyUsage: none asked for applies to the %s's "
+		    "%s key", ca ? "CA" : "leaf", sslm_key_type(k) != NULL ?
+		    sslm_key_type(k) : "");
 		return -1;
-	return ext_conf(sk, NID_ext_key_usage, "serverAuth,clientAuth");
+	}
+	if ((eku &= SSLM_EKU_ALL) == 0) {
+		sslm_warnx("extendedKeyUsage: none asked for is granted (%s)",
+		    "serverAuth, clientAuth, emailProtection, codeSigning, "
+		    "timeStamping");
+		return -1;
+	}
+	usage_value(0, ku, v, sizeof(v));
+	if (ext_conf(sk, NID_key_usage, v) == -1)
+		return -1;
+	usage_value(1, eku, v, sizeof(v));
+	return ext_conf(sk, NID_ext_key_usage, v);
+}
+
+int
+sslm_req_usages(const STACK_OF(X509_EXTENSION) *exts, unsigned *ku,
+    unsigned *eku, const char *what)
+{
+	ASN1_BIT_STRING		*bs = NULL;
+	EXTENDED_KEY_USAGE	*xs = NULL;
+	size_t			 j;
+	int			 i, nid, crit, crit2;
+
+	*ku = *eku = ~0U;
+	bs = X509V3_get_d2i(exts, NID_key_usage, &crit, NULL);
+	xs = X509V3_get_d2i(exts, NID_ext_key_usage, &crit2, NULL);
+	if ((bs == NULL && crit != -1) || (xs == NULL && crit2 != -1)) {
+		ASN1_BIT_STRING_free(bs);
+		EXTENDED_KEY_USAGE_free(xs);
+		sslm_warnx("%s: malformed or repeated extension in the "
+		    "request", what);
+		return -1;
+	}
+	if (bs != NULL) {
+		*ku = 0;
+		for (j = 0; j < NKU; j++)
+			if (ASN1_BIT_STRING_get_bit(bs, kus[j].pos))
+				*ku |= kus[j].bit;
+	}
+	if (xs != NULL) {
+		*eku = 0;
+		for (i = 0; i < sk_ASN1_OBJECT_num(xs); i++) {
+			nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(xs, i));
+			if (nid == NID_anyExtendedKeyUsage)
+				*eku = ~0U;
+			for (j = 0; j < NEKU; j++)
+				if (nid == ekus[j].nid)
+					*eku |= 1U << j;
+		}
+	}
+	ASN1_BIT_STRING_free(bs);
+	EXTENDED_KEY_USAGE_free(xs);
+	return 0;
 }
 
 /* Is gen already in gens? */

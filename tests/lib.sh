@@ -147,6 +147,11 @@ checks_from() {
 	fi
 }
 
+# lineof FILE REGEX: number of the first line matching REGEX.
+lineof() {
+	grep -n -E -- "$2" "$1" | head -1 | cut -d: -f1
+}
+
 # ca_self_tree NAME: a fresh scratch copy of examples/ca-self under
 # $SSLM_TMP/NAME; sets t to it and SSL_MGR_TOPDIR for sslm-mgr.
 ca_self_tree() {

@@ -204,26 +204,30 @@ ext_has() {
 	ok "$_what"
 }
 
-ext "$w/root.pem" basicConstraints,keyUsage >"$w/root.ext"
+# ssl-mgr's usages and criticality (spec 6.2-6.4): keyUsage and EKU not
+# critical, the five EKUs on CAs too; an EC key gets keyAgreement, an RSA
+# key keyEncipherment (each what its algorithm can do).
+ekus='^ *TLS Web Server Authentication, TLS Web Client Authentication, E-mail Protection, Code Signing, Time Stamping$'
+ext "$w/root.pem" basicConstraints,keyUsage,extendedKeyUsage >"$w/root.ext"
 ext_has "$w/root.ext" \
-    "root: critical CA:TRUE; keyCertSign, cRLSign, digitalSignature" \
-    'Basic Constraints: critical' '^ *CA:TRUE$' 'Key Usage: critical' \
-    '^ *Digital Signature, Certificate Sign, CRL Sign$'
-ext "$w/int.pem" basicConstraints,keyUsage >"$w/int.ext"
+    "root: critical CA:TRUE; keyCertSign, cRLSign, digitalSignature, keyAgreement; EKU" \
+    'Basic Constraints: critical' '^ *CA:TRUE$' 'Key Usage: *$' \
+    '^ *Digital Signature, Key Agreement, Certificate Sign, CRL Sign$' \
+    'Extended Key Usage: *$' "$ekus"
+ext "$w/int.pem" basicConstraints,keyUsage,extendedKeyUsage >"$w/int.ext"
 if cmp -s "$w/root.ext" "$w/int.ext"; then
 	ok "intermediate: the same CA extensions"
 else
 	notok "intermediate: the same CA extensions" "$(cat "$w/int.ext")"
 fi
-notxt "$w/int.pem" "Extended Key Usage|Alternative Name" \
-    "intermediate: no EKU, no SAN"
+notxt "$w/int.pem" "Alternative Name" "intermediate: no SAN"
 ext "$w/leaf.pem" basicConstraints,keyUsage,extendedKeyUsage,subjectAltName \
     >"$w/leaf.ext"
 ext_has "$w/leaf.ext" \
     "leaf rsa: critical CA:FALSE; digitalSignature, keyEncipherment; EKU" \
-    'Basic Constraints: critical' '^ *CA:FALSE$' 'Key Usage: critical' \
-    '^ *Digital Signature, Key Encipherment$' \
-    '^ *TLS Web Server Authentication, TLS Web Client Authentication$'
+    'Basic Constraints: critical' '^ *CA:FALSE$' 'Key Usage: *$' \
+    '^ *Digital Signature, Key Encipherment$' 'Extended Key Usage: *$' \
+    "$ekus"
 if grep -q '^ *DNS:www.example.com, DNS:\*.example.com, IP Address:192.0.2.1, IP Address:2001:DB8:0:0:0:0:0:1$' \
     "$w/leaf.ext"; then
 	ok "leaf: SANs copied from the request"
@@ -231,20 +235,38 @@ else
 	notok "leaf: SANs copied from the request" "$(cat "$w/leaf.ext")"
 fi
 
-# A request asking for more than it may get: only its SANs are taken.
+# A request asking for more than it may get: its SANs are taken, and its
+# key usages only narrow the CA's set (a leaf never gets keyCertSign).
 openssl req -new -key "$w/int.key" -subj /CN=greedy.example.com \
     -addext 'subjectAltName=DNS:greedy.example.com' \
     -addext 'basicConstraints=critical,CA:FALSE,pathlen:3' \
     -addext 'keyUsage=critical,keyCertSign,digitalSignature' \
-    -addext 'extendedKeyUsage=codeSigning,timeStamping' \
+    -addext 'extendedKeyUsage=codeSigning,timeStamping,OCSPSigning' \
     -addext 'nsComment=hello' >"$w/greedy.csr" 2>/dev/null
 run sslm-casign -K "$w/int.key" -C "$w/int.pem" "$w/greedy.csr"
 expect_rc 0 "greedy request: exit 0"
 cp "$T_OUT" "$w/greedy.pem"
-notxt "$w/greedy.pem" "Code Signing|Time Stamping|Certificate Sign|Netscape|pathlen" \
-    "greedy request: requested KU/EKU/other extensions ignored"
-txt "$w/greedy.pem" "^ +Digital Signature$" "leaf ec: digitalSignature only"
+notxt "$w/greedy.pem" "Certificate Sign|OCSP|Netscape|pathlen|critical, *$|Usage: critical" \
+    "greedy request: keyCertSign, OCSPSigning, criticality, other extensions not granted"
+txt "$w/greedy.pem" "^ +Digital Signature$" "leaf ec: the digitalSignature asked for"
+txt "$w/greedy.pem" "^ +Code Signing, Time Stamping$" \
+    "greedy request: the EKUs asked for, of the CA's set"
 txt "$w/greedy.pem" "DNS:greedy.example.com" "greedy request: SAN kept"
+# A request whose usages leave nothing the CA grants is refused.
+# no_usage EXT MESSAGE WHAT
+no_usage() {
+	openssl req -new -key "$w/int.key" -subj /CN=none.example.com \
+	    -addext 'subjectAltName=DNS:none.example.com' -addext "$1" \
+	    >"$w/none.csr" 2>/dev/null
+	run sslm-casign -K "$w/int.key" -C "$w/int.pem" "$w/none.csr"
+	expect_rc 3 "$3: exit 3"
+	expect_err_match "^sslm-casign: $2" "$3: message"
+}
+no_usage extendedKeyUsage=OCSPSigning \
+    "extendedKeyUsage: none asked for is granted" "request for OCSPSigning only"
+no_usage keyUsage=keyEncipherment \
+    "keyUsage: none asked for applies to the leaf.s ec key" \
+    "ec request for keyEncipherment only"
 
 # ---- serials --------------------------------------------------------------------
 for c in root int leaf greedy; do

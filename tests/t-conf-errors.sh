@@ -14,11 +14,6 @@ t=""	# set by ca_self_tree
 TMPDIR=$w
 export TMPDIR
 
-# lineof FILE REGEX: number of the first line matching REGEX.
-lineof() {
-	grep -n -E -- "$2" "$1" | head -1 | cut -d: -f1
-}
-
 # listing DIR: every entry under DIR with its type, link target, size and
 # content hash, sorted (what "unchanged" means for a store).
 listing() {

@@ -18,11 +18,6 @@ variant() {
 	echo "$w/$1/conf.d"
 }
 
-# lineof FILE REGEX: number of the first line matching REGEX.
-lineof() {
-	grep -n -E -- "$2" "$1" | head -1 | cut -d: -f1
-}
-
 # expect_bad WHAT CONFDIR RELFILE LINE MSG-REGEX [OPERANDS...]
 expect_bad() {
 	_what=$1 _cd=$2 _f=$3 _l=$4 _re=$5

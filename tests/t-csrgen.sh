@@ -72,12 +72,14 @@ has "^ +DNS:www.example.com, DNS:\\*.example.com, IP Address:192.0.2.10, IP Addr
     "leaf: SANs: CN first, wildcard, IPv4, IPv6"
 has "X509v3 Basic Constraints: critical" "leaf: basicConstraints critical"
 has "^ +CA:FALSE$" "leaf: CA:FALSE"
-has "X509v3 Key Usage: critical" "leaf: keyUsage critical"
-has "^ +Digital Signature$" "leaf ec: digitalSignature only"
-has "^ +TLS Web Server Authentication, TLS Web Client Authentication$" \
-    "leaf: EKU serverAuth, clientAuth only"
-hasnt "Code Signing|Time Stamping|E-mail Protection" \
-    "leaf: no codeSigning, timeStamping, emailProtection"
+# ssl-mgr's request (spec 6.2): keyUsage and EKU not critical; an EC key
+# gets keyAgreement, never keyEncipherment (RFC 8813).
+has "X509v3 Key Usage: *$" "leaf: keyUsage not critical"
+has "^ +Digital Signature, Key Agreement$" \
+    "leaf ec: digitalSignature, keyAgreement"
+has "X509v3 Extended Key Usage: *$" "leaf: EKU not critical"
+has "^ +TLS Web Server Authentication, TLS Web Client Authentication, E-mail Protection, Code Signing, Time Stamping$" \
+    "leaf: EKU serverAuth, clientAuth, emailProtection, codeSigning, timeStamping"
 has "Signature Algorithm: ecdsa-with-SHA384" "leaf: sha384 by default"
 if [ "$(head -1 "$w/leaf.csr")" = "-----BEGIN CERTIFICATE REQUEST-----" ]
 then ok "leaf: PKCS#10 PEM"
@@ -112,7 +114,8 @@ has "X509v3 Subject Alternative Name: critical" \
 run sslm-csrgen -k "$w/rsa.key" --cn rsa.example.com -d sha256
 expect_rc 0 "rsa: exit 0"
 verifies "rsa"
-has "^ +Digital Signature, Key Encipherment$" "rsa: keyEncipherment"
+has "^ +Digital Signature, Key Encipherment$" \
+    "rsa: keyEncipherment, no keyAgreement"
 has "Signature Algorithm: sha256WithRSAEncryption" "rsa: -d sha256"
 for d in sha512 SHA3-256 sha3_384 sha3_512; do
 	run sslm-csrgen -k "$w/rsa.key" --cn d.example.com --digest "$d"
@@ -146,10 +149,11 @@ expect_rc 0 "ca: exit 0"
 verifies "ca"
 has "^ +CA:TRUE$" "ca: CA:TRUE"
 has "X509v3 Basic Constraints: critical" "ca: basicConstraints critical"
-has "^ +Digital Signature, Certificate Sign, CRL Sign$" \
-    "ca: keyCertSign, cRLSign, digitalSignature"
+has "^ +Digital Signature, Key Agreement, Certificate Sign, CRL Sign$" \
+    "ca: keyCertSign, cRLSign, digitalSignature, keyAgreement"
 hasnt "Alternative Name" "ca: the CN is not a SAN"
-hasnt "Extended Key Usage" "ca: no EKU"
+has "^ +TLS Web Server Authentication, TLS Web Client Authentication, E-mail Protection, Code Signing, Time Stamping$" \
+    "ca: ssl-mgr's five EKUs (spec 6.2)"
 # Ed25519: for a CA; the digest is ignored.
 run sslm-csrgen -k "$w/ed.key" -a --cn 'Ed Root' -d sha512
 expect_rc 0 "ed25519 ca: exit 0"

@@ -3,7 +3,8 @@
  * sslm-casign: the private CA.  Sign a certificate request: self-signed
  * (a root, with --self) or with a CA key and certificate (an intermediate
  * when the request asks for CA:TRUE, else a leaf).  The request gives the
- * subject, the public key and the SANs; the CA decides everything else.
+ * subject, the public key and the SANs, and may narrow the key usages;
+ * the CA decides everything else.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ struct csr {
 	GENERAL_NAMES	*sans;		/* NULL when none */
 	int		 sancrit;
 	int		 ca;
+	unsigned	 ku, eku;	/* asked for: the CA grants no more */
 };
 
 static void
@@ -124,6 +126,8 @@ read_csr(const char *path, struct csr *c)
 	if (bc == NULL && crit != -1)
 		goto bad;
 	c->ca = bc != NULL && bc->ca;
+	if (sslm_req_usages(exts, &c->ku, &c->eku, name) == -1)
+		goto out;
 	c->sans = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
 	if (c->sans == NULL && crit != -1)
 		goto bad;
@@ -258,7 +262,7 @@ extensions(X509 *x, const struct csr *c, const EVP_PKEY *cakey, X509 *ca)
 	unsigned char	 id[SSLM_KEYID_LEN];
 	int		 i, rc = -1;
 
-	if (sslm_ext_profile(&exts, c->ca, c->pub) == -1)
+	if (sslm_ext_profile(&exts, c->ca, c->pub, c->ku, c->eku) == -1)
 		goto out;
 	if (sslm_key_id(c->pub, id) == -1)
 		goto out;

@@ -45,6 +45,7 @@ struct req {
 	int		 nsans;
 	int		 ca;
 	const char	*digest;
+	unsigned	 ku, eku;	/* the service's narrowing, else ~0 */
 };
 
 static void
@@ -87,6 +88,8 @@ from_service(const char *path, struct req *r, json_t **svcp)
 		return -1;
 	if (k == 0 && strcasecmp(s, "ca") == 0)
 		r->ca = 1;
+	if (sslm_svc_usages(svc, path, &r->ku, &r->eku) == -1)
+		return -1;
 	sans = json_object_get(json_object_get(svc, "x509"), "sans");
 	if (r->nsans > 0 || sans == NULL)
 		return 0;
@@ -178,7 +181,7 @@ extensions(X509_REQ *req, const struct req *r, const EVP_PKEY *key)
 		sslm_warnx("--ca: a CA needs a subject: give --cn");
 		goto out;
 	}
-	if (sslm_ext_profile(&exts, r->ca, key) == -1)
+	if (sslm_ext_profile(&exts, r->ca, key, r->ku, r->eku) == -1)
 		goto out;
 	/* Without a subject the SANs must be critical (RFC 5280 4.2.1.6). */
 	if (sk_GENERAL_NAME_num(gens) > 0 && !X509V3_add1_i2d(&exts,
@@ -267,6 +270,7 @@ parse_opts(int argc, char *argv[], struct req *r)
 	int		 ch;
 
 	memset(r, 0, sizeof(*r));
+	r->ku = r->eku = ~0U;
 	r->keyfile = "-";
 	r->digest = "sha384";
 	while ((ch = getopt_long(argc, argv, "aC:d:E:hk:L:N:n:O:S:s:U:V",
