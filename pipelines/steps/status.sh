@@ -5,20 +5,22 @@
 # shellcheck disable=SC2154,SC2034
 # SPDX-License-Identifier: MIT
 #
-# status.sh: -s, --json, --sync, --prom and the last-run record.  One
-# status object per service (sslm-info, sslm-due, ST_JQ) into
-# $tmp/status.jsonl, shown as text (status_text) or JSON; the metrics
-# (PROM_JQ).  Reads only, except for --prom and .last-run.  Sourced by
-# sslm-mgr.
+# status.sh: -s, --json, --sync, --prom and the last-run record.  The
+# status of the services comes from sslm-status (one process for the
+# whole selection, or one per service before its task), as text on stdout
+# or JSON lines in $tmp/status.jsonl; the metrics from sslm-status -p.
+# Reads only, except for --prom and .last-run.  Sourced by sslm-mgr.
 #
-# Reads:   the store (links, sets, <sdir>/.ari, <sdir>/.tlsa-seen,
-#          certs/.last-run), $tmp/renew_info.json, $tmp/services.tsv,
-#          $tmp/services.jsonl, $tmp/primaries.tsv; svc, g, s, sdir, bad,
-#          signer, ndane, dns_srv, o_roll_mins, o_late, o_verb, o_json.
-# Writes:  $tmp/st.*, $tmp/status.jsonl; certs/.last-run
-#          (last_run_record), the --prom file (prom_write), both
-#          replaced atomically.
-# Returns: 0; status_finish exits with the status of -s (0, 1 or 3).
+# Reads:   $tmp/conf.json (sslm-status reads the store: links, sets,
+#          <sdir>/.ari, <sdir>/.tlsa-seen, certs/.last-run);
+#          $tmp/services.tsv; g, s, st_now, o_roll_mins, o_late, o_test,
+#          o_verb, o_json, o_sync, o_prom, failed.
+# Writes:  $tmp/st.err, $tmp/prom.err, $tmp/status.jsonl, $tmp/sync.rows,
+#          $tmp/lastrun.*; st_rc; certs/.last-run (last_run_record), the
+#          --prom file (prom_write, by sslm-status), both replaced
+#          atomically.
+# Returns: 0; status_finish exits with the status of -s (0, 1 or 3);
+#          status_one and prom_write die when sslm-status fails.
 
 # ---- status ------------------------------------------------------------------------
 
