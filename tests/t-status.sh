@@ -130,6 +130,9 @@ run sslm-status -j -a "@$at" -c "$C" example.com:web-ec
 expect_jq '.curr.reason == "expired 2 hours ago"' "expired: 2 hours ago"
 run sslm-status -j -a "@$((na - 1))" -c "$C" example.com:web-ec
 expect_jq '.curr.expired == false' "expired: not a second before notAfter"
+run sslm-status -j -a "@$na" -c "$C" example.com:web-ec
+expect_jq '.curr.expired and .curr.reason == "expired 0 minutes ago"' \
+    "expired: at notAfter"
 run sslm-status -a "@$((na + 60))" -c "$C" example.com:web-ec
 check "expired: the text marks it" grep -q '\*\* EXPIRED \*\*' "$T_OUT"
 
@@ -163,6 +166,16 @@ expect_jq '.next.late == false and .status == 0' \
     "next: exactly min_roll_mins + late_mins old is not late"
 cp -a "$t" "$w/inc"
 sed "s|$t|$w/inc|g" "$C" >"$w/inc.json"
+# a roll a killed run left half done: next is curr, shown as no next
+ln -sfn "$(readlink "$w/inc/certs/example.com/web-ec/curr")" \
+    "$w/inc/certs/example.com/web-ec/next.tmp"
+mv "$w/inc/certs/example.com/web-ec/next" "$w/next.save"
+mv -T "$w/inc/certs/example.com/web-ec/next.tmp" \
+    "$w/inc/certs/example.com/web-ec/next"
+run sslm-status -j -a "@$nb" -c "$w/inc.json" example.com:web-ec
+expect_jq '.next == null and .curr != null' "half a roll: next that is curr is no next"
+rm "$w/inc/certs/example.com/web-ec/next"
+mv "$w/next.save" "$w/inc/certs/example.com/web-ec/next"
 # no curr: next is ready to roll at once
 rm "$w/inc/certs/example.com/web-ec/curr"
 run sslm-status -j -a "@$nb" -c "$w/inc.json" example.com:web-ec
