@@ -382,7 +382,8 @@ sslm_sel_parse(char *const *argv, int argc, struct sslm_sel **out, int *nout)
 		n++;
 		rc = sel_one(arg, p, &sel[n - 1]);
 		free(p);
-		if (rc == -1)
+		if (rc == -1 || (sel[n - 1].used = calloc(
+		    (size_t)sel[n - 1].nsvc + 1, 1)) == NULL)
 			goto out;
 		rc = -1;
 	}
@@ -410,8 +411,53 @@ sslm_sel_free(struct sslm_sel *sel, int n)
 		for (k = 0; k < sel[i].nsvc; k++)
 			free(sel[i].svc[k]);
 		free(sel[i].svc);
+		free(sel[i].used);
 	}
 	free(sel);
+}
+
+int
+sslm_sel_match(struct sslm_sel *sel, int n, const char *grp,
+    const char *svc)
+{
+	int i, k;
+
+	if (n == 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(sel[i].grp, grp) != 0)
+			continue;
+		if (svc == NULL || sel[i].nsvc == 0) {
+			sel[i].used[0] = 1;
+			return 1;
+		}
+		for (k = 0; k < sel[i].nsvc; k++)
+			if (strcmp(sel[i].svc[k], svc) == 0) {
+				sel[i].used[k + 1] = 1;
+				return 1;
+			}
+	}
+	return 0;
+}
+
+int
+sslm_sel_check(const struct sslm_sel *sel, int n)
+{
+	int i, k, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (sel[i].nsvc == 0 && !sel[i].used[0]) {
+			sslm_warnx("%s: no such group", sel[i].grp);
+			rc = -1;
+		}
+		for (k = 0; k < sel[i].nsvc; k++)
+			if (!sel[i].used[k + 1]) {
+				sslm_warnx("%s:%s: no such service",
+				    sel[i].grp, sel[i].svc[k]);
+				rc = -1;
+			}
+	}
+	return rc;
 }
 
 /* The [[dns_primary]] entry for apex, or JSON null. */

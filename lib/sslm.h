@@ -38,6 +38,12 @@ const char *sslm_getprogname(void);
 void	 sslm_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* As sslm_warnx, with ": strerror(errno)" appended. */
 void	 sslm_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Until called again with len 0, keep the last message in buf (len
+ * bytes, without the program name, cut to fit) instead of printing it:
+ * a caller that reports a failure in its own words.
+ */
+void	 sslm_warn_capture(char *buf, size_t len);
 
 /*
  * Read a whole file ("-" = stdin) of at most max bytes into one new
@@ -218,6 +224,7 @@ struct sslm_sel {
 	char	 *grp;		/* "ca" or a domain */
 	char	**svc;		/* safe file names, each once */
 	int	  nsvc;		/* 0: every service of the group */
+	char	 *used;		/* sslm_sel_match: [0] the group, [k+1] svc[k] */
 };
 
 /*
@@ -229,6 +236,18 @@ struct sslm_sel {
 int	 sslm_sel_parse(char *const *argv, int argc, struct sslm_sel **sel,
 	    int *nsel);
 void	 sslm_sel_free(struct sslm_sel *, int);
+/*
+ * Is service svc of group grp (svc NULL: anything of the group) chosen by
+ * the n operands (all of it when n is 0)?  1 or 0; what matched is
+ * marked used.
+ */
+int	 sslm_sel_match(struct sslm_sel *, int n, const char *grp,
+	    const char *svc);
+/*
+ * Did every operand name something?  0, or -1 warned ("grp: no such
+ * group", "grp:svc: no such service").
+ */
+int	 sslm_sel_check(const struct sslm_sel *, int n);
 
 /* conf_svc.c: reading the service objects that sslm-conf prints. */
 /*
@@ -616,6 +635,43 @@ json_t	*sslm_ari_json(const struct sslm_ari *);
 int	 sslm_ari_update(struct sslm_ari *a, const struct sslm_ari *old,
 	    const json_t *answer, const char *name, time_t now,
 	    time_t not_after);
+
+/* ---- status.c: where a service of the store stands (status) ----------- */
+
+struct sslm_status_opts {
+	time_t		 now;
+	long long	 roll_mins;	/* min_roll_mins */
+	long long	 late_mins;	/* next waits longer: late */
+	int		 test;		/* -t: no ARI, the table decides */
+};
+/*
+ * The status object of service svc (an element of groups[].services of
+ * sslm-conf's document) of group grp in the store certs: its curr, next
+ * and prev sets and its status 0, 1 or 3 (sslm-status(1) lists the
+ * members).  dns_srv: the group's [[dns_primary]] server (NULL: none); p
+ * and np the renew_info table.  Reads only.  New reference, or NULL
+ * (warned: out of memory).
+ */
+json_t	*sslm_status_service(const struct sslm_status_opts *,
+	    const char *certs, const char *grp, const json_t *svc,
+	    const char *dns_srv, const struct sslm_renew_point *p, size_t np);
+/* A JSON value on one line as jq -c prints it.  0, or -1 (write error). */
+int	 sslm_status_print(FILE *, const json_t *);
+/* The lines of a status object in ssl-mgr 7.8's layout.  0 or -1. */
+int	 sslm_status_text(FILE *, const json_t *, int verbose);
+/*
+ * "grp:svc: curr: <reason>" (or "next: ...", "no curr", "configuration:
+ * ...") for a service whose status is not 0, as a new string; NULL when
+ * it is fine (or out of memory).
+ */
+char	*sslm_status_why(const json_t *);
+/*
+ * The metrics of the status objects of array sv and of the run records
+ * in lastrun (certs/.last-run; absent is none) into path, mode 0644,
+ * replaced atomically.  0, or -1 (warned, naming path).
+ */
+int	 sslm_status_prom(const char *path, const json_t *sv,
+	    const char *lastrun, time_t now);
 
 /* ---- key.c: private keys (keygen, csrgen, casign, chainbuild, ...) ----- */
 

@@ -15,6 +15,8 @@
 #include "sslm.h"
 
 static const char *progname = "sslm";
+static char *capbuf;		/* sslm_warn_capture: messages go here */
+static size_t caplen;
 
 void
 sslm_setprogname(const char *argv0)
@@ -33,11 +35,30 @@ sslm_getprogname(void)
 	return progname;
 }
 
+void
+sslm_warn_capture(char *buf, size_t len)
+{
+	capbuf = len > 0 ? buf : NULL;
+	caplen = len;
+	if (capbuf != NULL)
+		capbuf[0] = '\0';
+}
+
 static void
 vmsg(int with_errno, const char *fmt, va_list ap)
 {
-	int saved = errno;
+	int	saved = errno;
+	size_t	n;
 
+	if (capbuf != NULL) {
+		(void)vsnprintf(capbuf, caplen, fmt, ap);
+		n = strlen(capbuf);
+		if (with_errno && n < caplen)
+			(void)snprintf(capbuf + n, caplen - n, ": %s",
+			    strerror(saved));
+		errno = saved;
+		return;
+	}
 	fprintf(stderr, "%s: ", progname);
 	vfprintf(stderr, fmt, ap);
 	if (with_errno)

@@ -33,22 +33,12 @@ static long	 crash_step;
 static const char *lnames[] = { "curr", "next" };
 static const char *classes[] = { "smtp", "imap", "web", "other" };
 
-/* One operand: a group and its services (nsvc 0: all). */
-struct sel {
-	const char	 *grp;
-	char *const	 *svc;
-	int		  nsvc;
-	int		  used;
-};
-
 struct ctx {
 	const char	*certs;		/* certs_dir */
 	const char	*prod;		/* prod_cert_dir */
 	const char	*confdir;	/* may be NULL */
-	struct sel	*sel;
+	struct sslm_sel	*sel;		/* the operands */
 	int		 nsel;
-	struct sslm_sel	*parsed;	/* what sel points into */
-	int		 nparsed;
 	json_t		*changed;
 	json_t		*tlsa_changed;
 	json_t		*remote;
@@ -119,30 +109,6 @@ clean_leftovers(int dfd, const char *dpath)
 {
 	return sslm_remove_matching(dfd, dpath, leftover,
 	    dflag ? leftover_shown : NULL, step);
-}
-
-/* Is service svc of group grp selected by the operands? */
-static int
-selected(struct ctx *c, const char *grp, const char *svc)
-{
-	int i, j;
-
-	if (c->nsel == 0)
-		return 1;
-	for (i = 0; i < c->nsel; i++) {
-		if (strcmp(c->sel[i].grp, grp) != 0)
-			continue;
-		if (svc == NULL || c->sel[i].nsvc == 0) {
-			c->sel[i].used = 1;
-			return 1;
-		}
-		for (j = 0; j < c->sel[i].nsvc; j++)
-			if (strcmp(c->sel[i].svc[j], svc) == 0) {
-				c->sel[i].used |= 1 << (j + 1);
-				return 1;
-			}
-	}
-	return 0;
 }
 
 /*
@@ -343,7 +309,7 @@ do_group(struct ctx *c, int cfd, const json_t *g)
 	int		 cgfd = -2, pgfd = -2, rc = 0;
 
 	grp = json_string_value(json_object_get(g, "domain"));
-	if (!selected(c, grp, NULL))
+	if (!sslm_sel_match(c->sel, c->nsel, grp, NULL))
 		return 0;
 	pathf(path, sizeof(path), "%s/%s", c->certs, grp);
 	if (cfd >= 0 && (cgfd = sslm_opendir_at(cfd, grp, 0, path)) == -1)
@@ -360,8 +326,8 @@ do_group(struct ctx *c, int cfd, const json_t *g)
 		if (json_object_get(s, "error") != NULL)
 			continue;
 		svc = json_string_value(json_object_get(s, "service"));
-		if (selected(c, grp, svc) && do_service(c, cgfd, &pgfd, grp,
-		    svc) == -1)
+		if (sslm_sel_match(c->sel, c->nsel, grp, svc) &&
+		    do_service(c, cgfd, &pgfd, grp, svc) == -1)
 			rc = -1;
 	}
 	if (do_tlsa(c, cgfd, &pgfd, grp) == -1)
@@ -514,56 +480,6 @@ check_conf(const json_t *doc)
 }
 
 /*
- * Parse the operands into c->sel (sslm-conf's forms, the one parser of
- * lib/conf_sel.c).  0 or -1 (warned).
- */
-static int
-parse_sel(struct ctx *c, char **argv, int argc)
-{
-	int i, n;
-
-	if (sslm_sel_parse(argv, argc, &c->parsed, &c->nparsed) == -1)
-		return -1;
-	n = c->nparsed;
-	if ((c->sel = calloc((size_t)n + 1, sizeof(*c->sel))) == NULL)
-		return -1;
-	c->nsel = n;
-	for (i = 0; i < n; i++) {
-		/* used is a bit mask: bit 0 the group, bit j+1 service j. */
-		if (c->parsed[i].nsvc >= 30) {
-			sslm_warnx("%s: more than 29 services in one operand",
-			    c->parsed[i].grp);
-			return -1;
-		}
-		c->sel[i].grp = c->parsed[i].grp;
-		c->sel[i].svc = c->parsed[i].svc;
-		c->sel[i].nsvc = c->parsed[i].nsvc;
-	}
-	return 0;
-}
-
-/* Every operand must have named something of CONF.json. */
-static int
-check_sel(const struct ctx *c)
-{
-	int i, j, rc = 0;
-
-	for (i = 0; i < c->nsel; i++) {
-		if (c->sel[i].nsvc == 0 && !c->sel[i].used) {
-			sslm_warnx("%s: no such group", c->sel[i].grp);
-			rc = -1;
-		}
-		for (j = 0; j < c->sel[i].nsvc; j++)
-			if (!(c->sel[i].used & (1 << (j + 1)))) {
-				sslm_warnx("%s:%s: no such service",
-				    c->sel[i].grp, c->sel[i].svc[j]);
-				rc = -1;
-			}
-	}
-	return rc;
-}
-
-/*
  * Load CONF.json, copy (or check) every selected group, then copy to the
  * remote hosts.  SSLM_EXIT_* code.
  */
@@ -606,7 +522,7 @@ run(struct ctx *c, const char *conf)
 	json_array_foreach(json_object_get(doc, "groups"), i, g)
 		if (cfd >= 0 && do_group(c, cfd, g) == -1)
 			c->failed = 1;
-	if (check_sel(c) == -1)
+	if (sslm_sel_check(c->sel, c->nsel) == -1)
 		goto out;
 	if (!nflag && !c->failed && do_remote(c, doc) == -1)
 		c->failed = 1;
@@ -681,12 +597,11 @@ main(int argc, char *argv[])
 	if ((crash = getenv("SSLM_TEST_CRASH_AT")) != NULL &&
 	    sslm_strtonum(crash, 0, LONG_MAX, &ll) == 0)
 		crash_at = (long)ll;
-	if (parse_sel(&c, argv, argc) == -1)
+	if (sslm_sel_parse(argv, argc, &c.sel, &c.nsel) == -1)
 		rc = SSLM_EXIT_USAGE;
 	else
 		rc = run(&c, conf);
-	free(c.sel);
-	sslm_sel_free(c.parsed, c.nparsed);
+	sslm_sel_free(c.sel, c.nsel);
 	if (sslm_flush_stdout() == -1)
 		rc = SSLM_EXIT_FAIL;
 	return rc;
