@@ -311,7 +311,7 @@ acme_unpublish() {
 			[ -e "$_a" ] || continue
 			_a=${_a##*/}
 			while IFS= read -r _d; do
-				: >"$_d/acme-challenge.$_a" 2>/dev/null || true
+				true >"$_d/acme-challenge.$_a" 2>/dev/null || true
 			done <"$tmp/acme_dirs"
 			awk '{ print $1 }' "$tmp/txt/$_a" | sort -u |
 			    jq -R -s 'split("\n") | map(select(length > 0)) |
