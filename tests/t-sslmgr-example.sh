@@ -506,6 +506,12 @@ same("the store: one directory per group", sorted(
     ["ca", "example.com"])
 same("production: one directory per group", sorted(os.listdir(prod)),
      ["ca", "example.com"])
+# 2.3, 2.4: tlsa.<grp> only when a service has dane_tls: none here.
+for d in (certs, prod):
+    for g, svcs in (("ca", ["my-int", "my-root"]),
+                    ("example.com", ["mail-self", "web-self", "wild-self"])):
+        same(f"{d[len(top) + 1:]}/{g}: the services, no tlsa.{g}",
+             sorted(os.listdir(os.path.join(d, g))), svcs)
 sys.exit(1 if fails else 0)
 EOF
 checks_from "the table (openssl, python3)" python3 "$w/table.py" "$top" \
@@ -540,4 +546,5 @@ certtool --verify --load-ca-certificate "$S/example.com/wild-self/curr/cert.pem"
     --infile "$S/example.com/web-self/curr/fullchain.pem" >"$w/gnutls.out" 2>&1
 check "web-self: certtool --verify refuses another anchor" \
     grep -q "Chain verification output: Not verified" "$w/gnutls.out"
+check "logdir ./Logs: the log of the runs is there" test -s "$top/Logs/sslm"
 check "the runs took under a minute" test $((t1 - t0)) -lt 60
