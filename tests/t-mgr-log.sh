@@ -195,6 +195,10 @@ check "-s: no 'cert status' header without -v" \
     test "$(grep -c 'cert status' "$T_OUT")" -eq 0
 check "-s with verb = true: no sans line (only -v shows it, as ssl-mgr)" \
     test "$(grep -c ' sans : ' "$T_OUT")" -eq 0
+cron -s --json
+expect_rc 0 "-s --json"
+same "-s --json (a monitoring poll) writes no log (the twin of -s above)" \
+    "$(wc -c <"$w/run.log" | tr -d ' ')" 0
 cron -s -v
 n=$(grep -c '^    cert status$' "$T_OUT")
 same "-s -v: a 'cert status' header per service (4)" "$n" 4

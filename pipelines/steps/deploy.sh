@@ -28,15 +28,21 @@
 # (a file of the scratch).
 run_logged() {
 	_lrc=0
-	"$@" </dev/null >"$tmp/cmd.out" 2>&1 3<&- 8>&- 9>&- || _lrc=$?
+	"$@" </dev/null >"$tmp/cmd.out" 2>&1 3<&- 4<&- 6<&- 8>&- 9>&- ||
+	    _lrc=$?
 	log_file "$tmp/cmd.out" "      | "
 	return "$_lrc"
 }
 
-# dns_restart APEX...: every [dns] restart_cmd with --serial_bump.
+# dns_restart APEX...: every [dns] restart_cmd with --serial_bump.  Each
+# entry is one program path, not split and not expanded (sslm.conf(5));
+# sslm-conf refused control characters, so it is one line of the list.
 dns_restart() {
 	[ "$dns_nrestart" -gt 0 ] || return 0
-	for _p in $(jget '.dns.restart_cmd[][0]'); do
+	jq -r '.dns.restart_cmd[][0]' "$conf" >"$tmp/dns.progs" ||
+	    die "$conf: cannot read [dns] restart_cmd"
+	while IFS= read -r _p <&4; do
+		[ -n "$_p" ] || continue
 		if [ "$o_debug" -eq 1 ]; then
 			say "    debug: would run $_p --serial_bump $*"
 		else
@@ -50,7 +56,7 @@ dns_restart() {
 			fi
 			say "    dns: $_p --serial_bump $*: done"
 		fi
-	done
+	done 4<"$tmp/dns.progs"
 }
 
 # acme_dns_wait: the dns_check_delay floor, then until the TXT records are
@@ -246,7 +252,9 @@ deploy_reloads() {
 				continue
 			fi
 			say "  $cls: reload"
-			for h in $(jget ".servers.$cls.servers[]"); do
+			jq -r ".servers.$cls.servers[]" "$conf" >"$tmp/hosts" ||
+			    die "$conf: cannot read the servers of $cls"
+			while IFS= read -r h <&6; do
 				c=0
 				while [ "$c" -lt "$nc" ]; do
 					jq -r ".servers.$cls.restart_cmd[$c][]" "$conf" >"$tmp/words"
@@ -265,7 +273,7 @@ deploy_reloads() {
 					fi
 					c=$((c + 1))
 				done
-			done
+			done 6<"$tmp/hosts"
 		done 3<"$tmp/classes.tsv"
 		# DNS last: servers reload before the zone drops the old records.
 		dns_fire=0
