@@ -225,3 +225,20 @@ SSLM_TEST_CRASH_AT=3 "$SSLM_BIN/sslm-mgr" -renew -f example.com:web-ec \
 # The writer ends when the FIFO closes: wait for that, bounded (5 s).
 check "killed run: no log writer left running" timeout 5 sh -c \
     'while pgrep -f "sslm-mgr: end of lo[g]" >/dev/null; do sleep 0.05; done'
+
+# ---- the scratch of killed runs: removed by the next run ----------------------------
+# (the run above was killed: its scratch is in $w, with its pid)
+n=$(find "$w" -maxdepth 1 -name 'sslm-mgr.*' -type d | wc -l)
+check "killed run: its scratch is left (with a pid file)" test "$n" -ge 1
+mkdir "$w/sslm-mgr.live" "$w/sslm-mgr.fresh" "$w/sslm-mgr.old" \
+    "$w/sslm-mgr.other"
+echo "$$" >"$w/sslm-mgr.live/pid"		# this test's shell: alive
+touch -d '2 days ago' "$w/sslm-mgr.old"		# no pid file, two days old
+echo 999999999 >"$w/sslm-mgr.other/pid"		# no such process, but ...
+chown nobody "$w/sslm-mgr.other"		# ... not this user's
+: >"$w/sslm-mgr-args.OLD"
+touch -d '2 days ago' "$w/sslm-mgr-args.OLD"
+cron -s
+left=$(find "$w" -maxdepth 1 -name 'sslm-mgr*' -printf '%f\n' | sort | tr '\n' ' ')
+same "next run: killed runs' scratch removed; a live run's, a fresh one's and another user's kept" \
+    "$left" "sslm-mgr.fresh sslm-mgr.live sslm-mgr.other "
