@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -396,4 +397,61 @@ sslm_ari_update(struct sslm_ari *a, const struct sslm_ari *old,
 	else
 		a->renew_at = pick(a->start, a->end);
 	return 0;
+}
+
+/* ---- the answer in words, and when to ask the CA again ---------------- */
+
+/* "YYYY-MM-DD HH:MM:SS UTC" of t. */
+static void
+utc_day(time_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+char *
+sslm_renew_message(const struct sslm_renew *r, const struct sslm_ari *ari)
+{
+	char	 na[40], dur[32], st[40], en[40], *m = NULL, *more = NULL;
+	int	 n;
+
+	utc_day(r->not_after, na, sizeof(na));
+	sslm_info_duration((long long)(r->not_after - r->now), dur,
+	    sizeof(dur));
+	if (ari != NULL) {
+		utc_day(ari->start, st, sizeof(st));
+		utc_day(ari->end, en, sizeof(en));
+		n = asprintf(&more, " (ARI window %s to %s%s%s)", st, en,
+		    ari->explanation_url != NULL ? ", see " : "",
+		    ari->explanation_url != NULL ? ari->explanation_url : "");
+		if (n == -1)
+			return NULL;
+	}
+	if (r->due)
+		n = asprintf(&m, "Current cert expires: %s (%s) Renew now%s",
+		    na, dur, more != NULL ? more : "");
+	else
+		n = asprintf(&m, "Current cert expires: %s (%s) Renew in "
+		    "%.1f days%s", na, dur,
+		    (double)(r->renew_at - r->now) / 86400,
+		    more != NULL ? more : "");
+	free(more);
+	return n == -1 ? NULL : m;
+}
+
+int
+sslm_ari_poll_due(const char *state, const char *sha, time_t now)
+{
+	struct sslm_ari	a;
+	int		rc;
+
+	if (access(state, F_OK) == -1)
+		return 1;
+	if (sslm_ari_state_read(state, &a) == -1)
+		return 1;	/* warned; a fresh answer replaces it */
+	rc = strcmp(a.cert_sha256, sha) != 0 || now >= a.next_check;
+	sslm_ari_free(&a);
+	return rc;
 }

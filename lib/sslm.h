@@ -623,6 +623,18 @@ struct sslm_ari {
 void	 sslm_ari_free(struct sslm_ari *);
 /* Read a state file.  0, or -1 (warned; *a cleared). */
 int	 sslm_ari_state_read(const char *path, struct sslm_ari *);
+/*
+ * sslm-due's one-line answer in ssl-mgr's words (spec 5.4): "Current
+ * cert expires: <date> (<left>) Renew now" or "Renew in N.N days", with
+ * the ARI window when ari is not NULL.  A new string, or NULL.
+ */
+char	*sslm_renew_message(const struct sslm_renew *, const struct sslm_ari *);
+/*
+ * Should the CA's window for the certificate whose SHA-256 is sha be
+ * fetched now (state missing, unreadable, for another certificate, or
+ * past its Retry-After)?  1 or 0.
+ */
+int	 sslm_ari_poll_due(const char *state, const char *sha, time_t now);
 /* The state as a new JSON object (the state file's schema). */
 json_t	*sslm_ari_json(const struct sslm_ari *);
 /*

@@ -52,6 +52,8 @@ struct decision {
 	int	 ari;		/* the CA's window decided */
 	time_t	 renew_at;
 	double	 lead;		/* days before expiry: target + jitter */
+	int	 poll;		/* ACME: the CA's window is to be fetched */
+	char	*msg;		/* sslm-due's answer in words, or NULL */
 	char	 err[MSG_MAX];
 };
 
@@ -184,16 +186,19 @@ decide(const struct svc *v, X509 *x, const char *sha, struct decision *d)
 	d->renew_at = r.renew_at;
 	d->lead = r.target + r.jitter;
 	if (v->acme && !v->o->test && snprintf(path, sizeof(path),
-	    "%s/.ari", v->sdir) < (int)sizeof(path) &&
-	    access(path, R_OK) == 0) {
-		if (sslm_ari_state_read(path, &a) == -1)
-			goto out;
-		if (strcmp(a.cert_sha256, sha) == 0 && a.supported) {
-			d->ari = 1;
-			d->renew_at = a.renew_at;
-			d->due = v->o->now >= a.renew_at;
+	    "%s/.ari", v->sdir) < (int)sizeof(path)) {
+		d->poll = sslm_ari_poll_due(path, sha, v->o->now);
+		if (access(path, R_OK) == 0) {
+			if (sslm_ari_state_read(path, &a) == -1)
+				goto out;
+			if (strcmp(a.cert_sha256, sha) == 0 && a.supported) {
+				d->ari = 1;
+				d->renew_at = r.renew_at = a.renew_at;
+				d->due = r.due = v->o->now >= a.renew_at;
+			}
 		}
 	}
+	d->msg = sslm_renew_message(&r, d->ari ? &a : NULL);
 	d->ok = 1;
 out:
 	sslm_warn_capture(NULL, 0);
@@ -393,6 +398,7 @@ set_status(const struct svc *v, const char *lname, const char *target,
 	size_t		 i;
 	int		 expired, complete, late = 0, ready, ok = 0;
 
+	memset(&d, 0, sizeof(d));
 	if (target == NULL)
 		return json_null();
 	if ((o = json_object()) == NULL ||
@@ -423,6 +429,9 @@ set_status(const struct svc *v, const char *lname, const char *target,
 	sslm_fmt_time(d.renew_at, ra, sizeof(ra));
 	if (put(o, "due", d.ok ? json_boolean(d.due) : json_null()) == -1 ||
 	    put(o, "renew_at", d.ok ? json_string(ra) : json_null()) == -1 ||
+	    put(o, "due_msg", d.msg != NULL ? json_string(d.msg) :
+	    json_null()) == -1 ||
+	    put(o, "ari_poll", json_boolean(d.poll)) == -1 ||
 	    put(o, "roll_ready", json_null()) == -1)
 		goto out;
 	if (strcmp(lname, "next") != 0) {
@@ -446,6 +455,7 @@ set_status(const struct svc *v, const char *lname, const char *target,
 		goto out;
 	ok = 1;
 out:
+	free(d.msg);
 	free(reason);
 	free(why);
 	free(sha);
@@ -479,6 +489,19 @@ service_status(const json_t *cu, const json_t *nx)
 	return 0;
 }
 
+/*
+ * Would a renew (without -f) work on the service with this curr: none,
+ * unreadable, undecided or due, or an ACME CA's window to fetch?  A renew
+ * of sslm-mgr skips the others at once.
+ */
+static int
+renew_work(const json_t *cu)
+{
+	return json_is_null(cu) || json_object_get(cu, "error") != NULL ||
+	    sslm_status_flag(cu, "due") != 0 ||
+	    sslm_status_flag(cu, "ari_poll") == 1;
+}
+
 json_t *
 sslm_status_service(const struct sslm_status_opts *o, const char *certs,
     const char *grp, const json_t *svc, const char *dns_srv,
@@ -488,7 +511,7 @@ sslm_status_service(const struct sslm_status_opts *o, const char *certs,
 	json_t		*st, *cu = NULL, *nx = NULL, *pv = NULL;
 	const char	*name, *t;
 	char		 tc[PATH_MAX], tn[PATH_MAX], tp[PATH_MAX];
-	int		 hc, hn, hp;
+	int		 hc, hn, hp, half;
 
 	name = json_string_value(json_object_get(svc, "service"));
 	if ((st = json_object()) == NULL ||
@@ -518,7 +541,8 @@ sslm_status_service(const struct sslm_status_opts *o, const char *certs,
 	hc = link_target(v.sdir, "curr", tc, sizeof(tc));
 	hn = link_target(v.sdir, "next", tn, sizeof(tn));
 	/* A roll a killed run left half done: that next is curr. */
-	if (hn && hc && strcmp(tn, tc) == 0)
+	half = hn && hc && strcmp(tn, tc) == 0;
+	if (half)
 		hn = 0;
 	hp = link_target(v.sdir, "prev", tp, sizeof(tp));
 	if ((cu = set_status(&v, "curr", hc ? tc : NULL, hc)) == NULL ||
@@ -528,7 +552,8 @@ sslm_status_service(const struct sslm_status_opts *o, const char *certs,
 	if (json_object_set(st, "curr", cu) == -1 ||
 	    json_object_set(st, "next", nx) == -1 ||
 	    json_object_set(st, "prev", pv) == -1 ||
-	    put(st, "status", json_integer(service_status(cu, nx))) == -1)
+	    put(st, "status", json_integer(service_status(cu, nx))) == -1 ||
+	    put(st, "renew_work", json_boolean(half || renew_work(cu))) == -1)
 		goto fail;
 	json_decref(cu);
 	json_decref(nx);

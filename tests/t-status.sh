@@ -47,11 +47,14 @@ same "fine: nothing on stderr" "$n" 0
 jq -s . "$T_OUT" >"$w/fine.json"
 cp "$w/fine.json" "$T_OUT"
 expect_jq '[.[] | keys_unsorted] | all(. == ["group", "service", "curr",
-    "next", "prev", "status"])' "fine: the members of a service"
+    "next", "prev", "status", "renew_work"])' "fine: the members of a service"
 expect_jq '[.[].curr | keys_unsorted] | all(. == ["dir", "subject", "issuer",
     "serial", "not_before", "not_after", "lifetime_days", "seconds_left",
     "sans", "key", "sig_alg", "spki_sha256", "complete", "expired", "due",
-    "renew_at", "roll_ready", "reason"])' "fine: the members of curr, in order"
+    "renew_at", "due_msg", "ari_poll", "roll_ready", "reason"])' \
+    "fine: the members of curr, in order"
+expect_jq 'all(.[]; .renew_work == false and .curr.ari_poll == false)' \
+    "fine: no renew work, no CA window to fetch"
 expect_jq 'all(.[]; .status == 0 and .curr.complete and (.curr.expired | not)
     and .curr.due == false and .next == null)' "fine: all complete, none due"
 W=$(jq -c '.[] | select(.service == "web-ec")' "$w/fine.json")
@@ -105,9 +108,18 @@ check "reads only: the tree is unchanged (modes, mtimes, contents)" \
 at=$((ra - 3600 - 120))
 run sslm-status -j -a "@$at" -c "$C" example.com:web-ec
 expect_rc 0 "due: two minutes before the hour of slack: exit 0"
+expect_jq '.renew_work == false' "not due: no renew work"
+jq .renew_info "$C" >"$w/ri.json"
+dm=$(sslm-due -a "@$at" -c "$w/ri.json" "$web")
+expect_jq ".curr.due_msg == \"$dm\"" "not due: due_msg is sslm-due's answer"
+expect_jq ".curr.due_msg | startswith(\"Current cert expires: $(date -u -d \
+    "@$(ep "$web" enddate)" '+%Y-%m-%d %H:%M:%S UTC')\")" \
+    "not due: due_msg has notAfter (openssl)"
 at=$((ra + 60))
 run sslm-status -j -a "@$at" -c "$C" example.com:web-ec
 expect_rc 1 "due: past renew_at: exit 1"
+expect_jq '.renew_work == true and (.curr.due_msg | endswith("Renew now"))' \
+    "due: renew work, and sslm-due's answer says so"
 o=$($ORACLE decide "$C" "$at" "$web")
 lead=$(printf '%s' "$o" | python3 -c "import json, sys, math
 d = json.load(sys.stdin); x = (d['target'] + d['jitter']) * 10

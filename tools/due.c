@@ -117,47 +117,6 @@ readcert(const char *path, char **sha)
 	return x;
 }
 
-/* "YYYY-MM-DD HH:MM:SS UTC" of t. */
-static void
-day(time_t t, char *buf, size_t len)
-{
-	struct tm	tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
-}
-
-/* The one-line answer, ssl-mgr's wording (spec 5.4). */
-static char *
-message(const struct sslm_renew *r, const struct sslm_ari *ari)
-{
-	char	 na[40], dur[32], st[40], en[40], *m = NULL, *more = NULL;
-	int	 n;
-
-	day(r->not_after, na, sizeof(na));
-	sslm_info_duration((long long)(r->not_after - r->now), dur,
-	    sizeof(dur));
-	if (ari != NULL) {
-		day(ari->start, st, sizeof(st));
-		day(ari->end, en, sizeof(en));
-		n = asprintf(&more, " (ARI window %s to %s%s%s)", st, en,
-		    ari->explanation_url != NULL ? ", see " : "",
-		    ari->explanation_url != NULL ? ari->explanation_url : "");
-		if (n == -1)
-			return NULL;
-	}
-	if (r->due)
-		n = asprintf(&m, "Current cert expires: %s (%s) Renew now%s",
-		    na, dur, more != NULL ? more : "");
-	else
-		n = asprintf(&m, "Current cert expires: %s (%s) Renew in "
-		    "%.1f days%s", na, dur,
-		    (double)(r->renew_at - r->now) / 86400,
-		    more != NULL ? more : "");
-	free(more);
-	return n == -1 ? NULL : m;
-}
-
 static int
 output(const struct opts *o, const char *path, const struct sslm_renew *r,
     const struct sslm_ari *ari)
@@ -166,7 +125,7 @@ output(const struct opts *o, const char *path, const struct sslm_renew *r,
 	char	 nb[32], na[32], at[32], *m;
 	int	 rc = -1;
 
-	if ((m = message(r, ari)) == NULL) {
+	if ((m = sslm_renew_message(r, ari)) == NULL) {
 		sslm_warnx("out of memory");
 		return -1;
 	}
@@ -305,22 +264,6 @@ out:
 	return rc;
 }
 
-/* -P: should the ARI window be fetched now?  1 yes, 0 no, -1 error. */
-static int
-run_poll(const struct opts *o, const char *sha)
-{
-	struct sslm_ari	a;
-	int		rc;
-
-	if (access(o->state, F_OK) == -1)
-		return 1;
-	if (sslm_ari_state_read(o->state, &a) == -1)
-		return 1;	/* warned; a fresh answer replaces it */
-	rc = strcmp(a.cert_sha256, sha) != 0 || o->now >= a.next_check;
-	sslm_ari_free(&a);
-	return rc;
-}
-
 /* The certificate at path: 1 due, 0 not due, -1 failure. */
 static int
 run_cert(const struct opts *o, const char *path)
@@ -337,7 +280,7 @@ run_cert(const struct opts *o, const char *path)
 	if ((x = readcert(path, &sha)) == NULL)
 		return -1;
 	if (o->poll) {
-		rc = run_poll(o, sha);
+		rc = sslm_ari_poll_due(o->state, sha, o->now);
 		goto out;
 	}
 	if (table(o, p, &np) == -1 ||

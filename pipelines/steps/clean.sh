@@ -16,6 +16,22 @@
 # clean_service DIR: keep the newest o_clean_keep unreferenced sets.
 clean_service() {
 	[ -d "$1/db" ] || return 0
+	# No more unused sets than it keeps (not curr, next or prev: the
+	# same directory, test -ef) and no leftovers: nothing to do, told
+	# without starting a process.
+	_cn=0
+	for _d in "$1"/db/*; do
+		# shellcheck disable=SC3013 # -ef: dash, bash and busybox sh have it
+		if [ ! -d "$_d" ] || [ "$_d" -ef "$1/curr" ] ||
+		    [ "$_d" -ef "$1/next" ] || [ "$_d" -ef "$1/prev" ]; then
+			continue
+		fi
+		_cn=$((_cn + 1))
+	done
+	for _d in "$1"/db/.new-*; do
+		if [ -d "$_d" ]; then _cn=$((_cn + o_clean_keep + 1)); fi
+	done
+	[ "$_cn" -gt "$o_clean_keep" ] || return 0
 	_cu=$(link_target "$1" curr)
 	_nx=$(link_target "$1" next)
 	_pv=$(link_target "$1" prev)

@@ -28,7 +28,7 @@
 # (a file of the scratch).
 run_logged() {
 	_lrc=0
-	"$@" </dev/null >"$tmp/cmd.out" 2>&1 3<&- 4<&- 6<&- 8>&- 9>&- ||
+	"$@" </dev/null >"$tmp/cmd.out" 2>&1 3<&- 4<&- 6<&- 7<&- 8>&- 9>&- ||
 	    _lrc=$?
 	log_file "$tmp/cmd.out" "      | "
 	return "$_lrc"
