@@ -2,6 +2,8 @@
 # The sourced tests/env files set DNS_DIR, DNS_PORT, DANE_RESOLVER and
 # SRV_ROOT; shellcheck cannot follow sources under "$SSLM_TOP".
 # shellcheck disable=SC2153,SC2154
+# DANE_UNBOUND_EXTRA is read by tests/env/dane.sh.
+# shellcheck disable=SC2034
 # sslm-probe against real servers on loopback (issue 13): nginx (HTTPS,
 # a server block per name and address), Postfix (SMTP STARTTLS on port
 # 25 of a 127.0.20.x), Dovecot (IMAP STARTTLS, IMAPS, POP3 STLS), two
@@ -50,7 +52,7 @@ fi
 # ---- certificates: a root, a good and an old key, an expired leaf --------------------
 ca=$w/ca
 mkdir -p "$ca"
-names="web ta exp3 expired dual imap mail mail512 bad pkix1 peer"
+names="web ins ta exp3 expired dual imap mail mail512 bad pkix1 peer"
 sans=$(for n in $names; do printf 'DNS:%s.example.test,' "$n"; done)
 sans=${sans%,}
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -107,6 +109,8 @@ PJ=$(srv_free_port)
 PS=$(srv_free_port)
 cat >"$w/zone.inc" <<EOF
 web	IN A 127.0.0.1
+ins	IN A 127.0.0.1
+_$PH._tcp.ins	IN TLSA 3 1 1 $hold
 ta	IN A 127.0.0.1
 exp3	IN A 127.0.0.1
 expired	IN A 127.0.0.1
@@ -133,6 +137,8 @@ if dns_start "$w/dns" 2>"$w/env.err" && dane_keys 2>>"$w/env.err" &&
 else
 	fail_env "signed example.test on NSD and Knot"
 fi
+# ins.example.test: signed, but unbound treats it as insecure (no AD).
+DANE_UNBOUND_EXTRA='	domain-insecure: "ins.example.test."'
 dane_unbound_start "$w/unbound" 2>"$w/env.err" ||
     fail_env "unbound validates example.test"
 R=$DANE_RESOLVER
@@ -144,7 +150,7 @@ cp "$ca/old.key" "$S/web.key"
 cat >"$w/servers.conf" <<EOF
 server {
 	listen 127.0.0.1:$PH ssl;
-	server_name web.example.test;
+	server_name web.example.test ins.example.test;
 	ssl_certificate $S/web.pem;
 	ssl_certificate_key $S/web.key;
 }
@@ -284,6 +290,26 @@ else
 	notok "text output: the verdict line and the SPKI hash" "$(cat "$T_OUT")"
 fi
 
+# ---- TLSA records without AD: no DANE, PKIX decides ---------------------------------------------
+run sslm-probe -j -C "$ca/root.pem" -r "$R" ins.example.test:"$PH"
+expect_rc 0 "insecure TLSA (no AD) that does not match: ignored, PKIX valid: exit 0"
+expect_jq ".tlsa.state == \"insecure\" and .dane.valid == false and .dane.matched == null and
+    .pkix.valid == true and (.tlsa.records == [\"3 1 1 $hold\"])" \
+    "insecure TLSA: state insecure, dane.valid false, the record listed"
+check "oracle: unbound answers the TLSA of ins without AD" sh -c \
+    "dig @'$R' +dnssec TLSA '_$PH._tcp.ins.example.test' | grep -q '^;; flags:' &&
+    ! dig @'$R' +dnssec TLSA '_$PH._tcp.ins.example.test' | grep -q '^;; flags:.* ad[ ;]'"
+check "oracle: the record is there (dig)" test "$(tlsa ins.example.test "$PH")" = "3 1 1 $hold"
+if ldns-dane -r "$R" verify ins.example.test "$PH" >"$w/ldns.out" 2>&1; then
+	notok "oracle: ldns-dane refuses the insecure TLSA" "$(cat "$w/ldns.out")"
+else
+	ok "oracle: ldns-dane refuses the insecure TLSA"
+fi
+run sslm-probe -r "$R" ins.example.test:"$PH"
+expect_rc 1 "insecure TLSA, PKIX not trusted (no -C): exit 1"
+expect_err_match "ins.example.test\\[127.0.0.1\\]:$PH: PKIX: .*\\(the TLSA records are not signed: no DANE\\)" \
+    "insecure TLSA: the reason says the records are not signed"
+
 # ---- smtp STARTTLS on port 25 with DANE ----------------------------------------------------------
 run sslm-probe -j -r "$R" mail.example.test:25
 expect_rc 0 "smtp DANE 3 1 1: exit 0 (DANE decides, PKIX without -C fails)"
@@ -322,19 +348,19 @@ check "oracle: outside SMTP's rules openssl accepts the 1 1 1 record (PKIX + mat
     s_dane pkix1.example.test "$A25" 25 smtp -CAfile "$ca/root.pem"
 
 # ---- imap STARTTLS, imaps, pop3 STLS (Dovecot) ----------------------------------------------------
-for c in "imap $PI" "none $PIS" "pop3 $PP"; do
-	set -- $c
-	run sslm-probe -j -C "$ca/root.pem" -r "$R" -s "$1" imap.example.test:"$2"
-	expect_rc 0 "dovecot --starttls $1 port $2: exit 0"
-	expect_jq ".starttls == \"$1\" and .pkix.valid == true and .leaf.spki_sha256 == \"$hgood\"" \
-	    "dovecot --starttls $1: PKIX valid, the served key"
-	o=""
-	[ "$1" = none ] || o="-starttls $1"
-	# shellcheck disable=SC2086 # o: no option or two words
-	check "oracle: openssl s_client $o verifies imap.example.test port $2" \
-	    openssl s_client -connect "127.0.0.1:$2" $o -servername imap.example.test \
+for c in "imap:$PI" "none:$PIS" "pop3:$PP"; do
+	pr=${c%%:*}
+	po=${c#*:}
+	run sslm-probe -j -C "$ca/root.pem" -r "$R" -s "$pr" imap.example.test:"$po"
+	expect_rc 0 "dovecot --starttls $pr port $po: exit 0"
+	expect_jq ".starttls == \"$pr\" and .pkix.valid == true and .leaf.spki_sha256 == \"$hgood\"" \
+	    "dovecot --starttls $pr: PKIX valid, the served key"
+	set -- -connect "127.0.0.1:$po" -servername imap.example.test \
 	    -CAfile "$ca/root.pem" -verify_hostname imap.example.test \
-	    -verify_return_error </dev/null
+	    -verify_return_error
+	[ "$pr" = none ] || set -- "$@" -starttls "$pr"
+	check "oracle: openssl s_client ($pr) verifies imap.example.test port $po" \
+	    sh -c 'openssl s_client "$@" </dev/null' sh "$@"
 done
 run sslm-probe -C "$ca/root.pem" -c 127.0.0.1 imap.example.test:"$PI"
 expect_rc 3 "imap port without --starttls: implicit TLS fails: exit 3"
