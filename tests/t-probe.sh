@@ -122,6 +122,8 @@ mail	IN A $A25
 mail512	IN A $A25
 bad	IN A $A25
 pkix1	IN A $A25
+mx9	IN A $A25
+_25._tcp.mx9	IN TLSA 3 1 1 $hgood
 _25._tcp.mail	IN TLSA 3 1 1 $hgood
 _25._tcp.mail512	IN TLSA 3 1 2 $hgood512
 _25._tcp.bad	IN TLSA 3 1 1 $hold
@@ -346,6 +348,33 @@ expect_err_match "pkix1.example.test\\[$A25\\]:25: DANE: no usable TLSA record \
     "smtp, usage 1: the reason says so"
 check "oracle: outside SMTP's rules openssl accepts the 1 1 1 record (PKIX + match)" \
     s_dane pkix1.example.test "$A25" 25 smtp -CAfile "$ca/root.pem"
+
+# A DANE-EE match ignores the name: mx9 is in no SAN of the certificate.
+run sslm-probe -j -r "$R" mx9.example.test:25
+expect_rc 0 "smtp DANE-EE for a name the certificate does not hold: exit 0"
+expect_jq ".dane.matched == \"3 1 1 $hgood\" and
+    (.leaf.sans.dns | index(\"mx9.example.test\")) == null" \
+    "DANE-EE: matched though mx9 is no SAN"
+check "oracle: openssl accepts mx9 by DANE-EE without name checks" \
+    s_dane mx9.example.test "$A25" 25 smtp -dane_ee_no_namechecks
+if s_dane mx9.example.test "$A25" 25 smtp; then
+	notok "oracle: with name checks openssl refuses mx9" "$(tail -3 "$w/s_dane.out")"
+else
+	ok "oracle: with name checks openssl refuses mx9"
+fi
+
+# ---- a resolver that answers SERVFAIL (bogus data) --------------------------------------------------
+PF=$(srv_free_port)
+srv_servfail_start sf 127.0.0.1 "$PF" 2>"$w/env.err" ||
+    fail_env "a SERVFAIL resolver on 127.0.0.1 port $PF"
+run sslm-probe -j -r "127.0.0.1@$PF" -c "$A25" mail.example.test:25
+expect_rc 1 "TLSA answered SERVFAIL: exit 1, PKIX is no fallback"
+expect_jq '.tlsa.state == "bogus" and .dane.valid == false and .valid == false' \
+    "SERVFAIL: tlsa.state bogus, dane.valid false"
+expect_err_match "mail.example.test\\[$A25\\]:25: TLSA _25._tcp.mail.example.test: SERVFAIL" \
+    "SERVFAIL: the reason line names the TLSA name"
+check "oracle: dig gets SERVFAIL from it" sh -c \
+    "dig @127.0.0.1 -p '$PF' +time=1 +tries=1 TLSA _25._tcp.mail.example.test | grep -q 'status: SERVFAIL'"
 
 # ---- imap STARTTLS, imaps, pop3 STLS (Dovecot) ----------------------------------------------------
 for c in "imap:$PI" "none:$PIS" "pop3:$PP"; do

@@ -28,6 +28,10 @@
 #                        greets, offers STARTTLS and refuses it with 454;
 #                        "smtp-inject" answers 220 to STARTTLS followed
 #                        by plaintext; "silent" accepts and never writes
+#   srv_servfail_start NAME ADDR PORT
+#                        a DNS "resolver" on UDP ADDR:PORT that answers
+#                        every query SERVFAIL, as a validating resolver
+#                        answers bogus data
 #   srv_stop             stop everything started, remove SRV_ROOT
 #
 # Every wait is a bounded poll (dns_poll).  Return status: 0 ok, 1
@@ -269,6 +273,30 @@ while True:
 	    "$2" "$3" "$4" "$SRV_ROOT/$1.ready"
 	dns_poll 100 test -f "$SRV_ROOT/$1.ready" || {
 		echo "servers: peer $1 did not start: $(cat "$SRV_ROOT/$1.out")" >&2
+		return 1
+	}
+}
+
+srv_servfail_start() {
+	rm -f "$SRV_ROOT/$1.ready"
+	_srv_bg "$1" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+open(sys.argv[3], "w").close()
+while True:
+    m, peer = s.recvfrom(65535)
+    if len(m) < 12:
+        continue
+    # The question only: QR, the RD of the query, RA, rcode 2.
+    end = 12
+    while end < len(m) and m[end] != 0:
+        end += m[end] + 1
+    q = m[12:end + 5]
+    flags = bytes([0x80 | (m[2] & 0x01), 0x82])
+    s.sendto(m[:2] + flags + b"\x00\x01\x00\x00\x00\x00\x00\x00" + q,
+        peer)' "$2" "$3" "$SRV_ROOT/$1.ready"
+	dns_poll 100 test -f "$SRV_ROOT/$1.ready" || {
+		echo "servers: $1 did not start: $(cat "$SRV_ROOT/$1.out")" >&2
 		return 1
 	}
 }
