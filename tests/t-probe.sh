@@ -52,7 +52,7 @@ fi
 # ---- certificates: a root, a good and an old key, an expired leaf --------------------
 ca=$w/ca
 mkdir -p "$ca"
-names="web ins ta exp3 expired dual imap mail mail512 bad pkix1 peer"
+names="web ins ta exp3 expired dual duo imap mail mail512 bad pkix1 peer"
 sans=$(for n in $names; do printf 'DNS:%s.example.test,' "$n"; done)
 sans=${sans%,}
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -107,6 +107,7 @@ PP=$(srv_free_port)
 PX=$(srv_free_port)
 PJ=$(srv_free_port)
 PS=$(srv_free_port)
+PN=$(srv_free_port)
 cat >"$w/zone.inc" <<EOF
 web	IN A 127.0.0.1
 ins	IN A 127.0.0.1
@@ -116,6 +117,9 @@ exp3	IN A 127.0.0.1
 expired	IN A 127.0.0.1
 dual	IN A 127.0.0.1
 dual	IN AAAA ::1
+duo	IN A 127.0.0.1
+duo	IN AAAA ::1
+nosan	IN A 127.0.0.1
 imap	IN A 127.0.0.1
 peer	IN A 127.0.0.1
 mail	IN A $A25
@@ -131,6 +135,7 @@ _25._tcp.pkix1	IN TLSA 1 1 1 $hgood
 _$PH._tcp.ta	IN TLSA 2 1 1 $hca
 _$PH._tcp.exp3	IN TLSA 3 1 1 $hexp
 _$PH._tcp.dual	IN TLSA 3 1 1 $hgood
+_$PH._tcp.duo	IN TLSA 3 1 1 $hgood
 EOF
 if dns_start "$w/dns" 2>"$w/env.err" && dane_keys 2>>"$w/env.err" &&
     dane_records "$w/zone.inc" && dane_sign_reload 2>>"$w/env.err" &&
@@ -175,6 +180,18 @@ server {
 	ssl_certificate_key $ca/good.key;
 }
 server {
+	listen 127.0.0.1:$PH ssl;
+	server_name duo.example.test;
+	ssl_certificate $ca/old.pem;
+	ssl_certificate_key $ca/old.key;
+}
+server {
+	listen [::1]:$PH ssl;
+	server_name duo.example.test;
+	ssl_certificate $ca/good.pem;
+	ssl_certificate_key $ca/good.key;
+}
+server {
 	listen [::1]:$PH ssl;
 	server_name dual.example.test;
 	ssl_certificate $ca/old.pem;
@@ -192,8 +209,9 @@ srv_dovecot_start "$PI" "$PIS" "$PP" "$ca/good.pem" "$ca/good.key" \
 ok "dovecot imap $PI, imaps $PIS, pop3 $PP"
 if srv_peer_start p454 127.0.0.1 "$PX" smtp-454 2>"$w/env.err" &&
     srv_peer_start pinj 127.0.0.1 "$PJ" smtp-inject 2>>"$w/env.err" &&
-    srv_peer_start psil 127.0.0.1 "$PS" silent 2>>"$w/env.err"; then
-	ok "python peers: a refused STARTTLS, plaintext injection, silence"
+    srv_peer_start psil 127.0.0.1 "$PS" silent 2>>"$w/env.err" &&
+    srv_peer_start pimap 127.0.0.1 "$PN" imap-no 2>>"$w/env.err"; then
+	ok "python peers: refused STARTTLS (smtp, imap), plaintext injection, silence"
 else
 	fail_env "python peers"
 fi
@@ -283,6 +301,18 @@ run sslm-probe -r "$R" web.example.test:"$PH"
 expect_rc 1 "https without -C: the private root is not trusted: exit 1"
 expect_err_match "web.example.test\\[127.0.0.1\\]:$PH: PKIX: unable to get local issuer certificate" \
     "https without -C: the PKIX reason"
+run sslm-probe -j -C "$ca/root.pem" -r "$R" nosan.example.test:"$PH"
+expect_rc 1 "https for a name the certificate does not hold, no TLSA: exit 1"
+expect_jq '.pkix.valid == false and .pkix.error == "hostname mismatch" and .dane.valid == null' \
+    "no such name: PKIX hostname mismatch"
+if openssl s_client -connect "127.0.0.1:$PH" -servername nosan.example.test \
+    -CAfile "$ca/root.pem" -verify_hostname nosan.example.test \
+    -verify_return_error </dev/null >"$w/snosan.out" 2>&1; then
+	notok "oracle: openssl s_client -verify_hostname refuses nosan"
+else
+	check "oracle: openssl s_client -verify_hostname refuses nosan" \
+	    grep -q 'hostname mismatch' "$w/snosan.out"
+fi
 run sslm-probe -C "$ca/root.pem" -c 127.0.0.1 web.example.test:"$PH"
 expect_rc 0 "https, --connect-to without a resolver: exit 0"
 if grep -q "^web.example.test\\[127.0.0.1\\]:$PH: valid" "$T_OUT" &&
@@ -406,6 +436,14 @@ openssl s_client -connect "127.0.0.1:$PX" -starttls smtp </dev/null \
     >"$w/s454.out" 2>&1 || :
 check "oracle: openssl s_client gets no certificate after the 454" \
     sh -c "! grep -q 'BEGIN CERTIFICATE' '$w/s454.out'"
+run sslm-probe -r "$R" -s imap peer.example.test:"$PN"
+expect_rc 3 "IMAP STARTTLS answered NO: exit 3"
+expect_err_match "^sslm-probe: peer.example.test\\[127.0.0.1\\]:$PN: STARTTLS reply: \"a001 NO STARTTLS disabled\"\$" \
+    "IMAP STARTTLS answered NO: the tagged reply named (the untagged line skipped)"
+openssl s_client -connect "127.0.0.1:$PN" -starttls imap </dev/null \
+    >"$w/simap.out" 2>&1 || :
+check "oracle: openssl s_client -starttls imap gets no certificate there" \
+    sh -c "! grep -q 'BEGIN CERTIFICATE' '$w/simap.out'"
 run sslm-probe -j -r "$R" -s smtp peer.example.test:"$PJ"
 expect_rc 3 "plaintext after the STARTTLS go-ahead: exit 3"
 expect_err_match "peer.example.test\\[127.0.0.1\\]:$PJ: plaintext after the STARTTLS go-ahead" \
@@ -482,10 +520,37 @@ check "oracle: ldns-dane accepts dual on IPv4 only (-4)" \
     ldns-dane -4 -r "$R" verify dual.example.test "$PH"
 same "oracle: ::1 presents the old certificate (openssl s_client)" \
     "$(presented dual.example.test '[::1]' "$PH" | fp)" "$(fp <"$ca/old.pem")"
+run sslm-probe -j -C "$ca/root.pem" -r "$R" duo.example.test:"$PH"
+expect_rc 1 "duo: the first address (127.0.0.1) serves the wrong certificate: exit 1"
+expect_jq '.valid == false and .addresses[0].valid == false and .addresses[1].valid == true' \
+    "duo: 127.0.0.1 not valid, ::1 valid"
+expect_err_match "^sslm-probe: duo.example.test\\[127.0.0.1\\]:$PH: DANE: " \
+    "duo: the line names 127.0.0.1"
+if ldns-dane -r "$R" verify duo.example.test "$PH" >"$w/ldns.out" 2>&1; then
+	notok "oracle: ldns-dane rejects duo" "$(cat "$w/ldns.out")"
+else
+	check "oracle: ldns-dane rejects duo at 127.0.0.1 only" \
+	    grep -q '^::1 dane-validated successfully' "$w/ldns.out"
+fi
 run sslm-probe -C "$ca/root.pem" -r "$R" -c '[::1]' dual.example.test:"$PH"
 expect_rc 1 "dual --connect-to [::1]: exit 1"
 run sslm-probe -C "$ca/root.pem" -r "$R" -c 127.0.0.1 dual.example.test:"$PH"
 expect_rc 0 "dual --connect-to 127.0.0.1: exit 0"
+
+# ---- an address as the host: no SNI, the name check is of the address ------------------------------------
+run sslm-probe -j -C "$ca/root.pem" "[::1]:$PH"
+expect_rc 1 "[::1]: the certificate names no address: exit 1"
+expect_jq '.host == "::1" and .address == "::1" and .pkix.error == "IP address mismatch" and .tlsa.state == "unchecked"' \
+    "[::1]: PKIX says IP address mismatch, DANE unchecked"
+expect_err_match "^sslm-probe: ::1\\[::1\\]:$PH: PKIX: IP address mismatch" \
+    "[::1]: the reason line"
+if openssl s_client -connect "[::1]:$PH" -CAfile "$ca/root.pem" -verify_ip ::1 \
+    -verify_return_error </dev/null >"$w/sip.out" 2>&1; then
+	notok "oracle: openssl s_client -verify_ip ::1 refuses it"
+else
+	check "oracle: openssl s_client -verify_ip ::1 refuses it" \
+	    grep -q 'IP address mismatch' "$w/sip.out"
+fi
 
 # ---- resolver failures -------------------------------------------------------------------------------------------
 dead=$(srv_free_port)

@@ -45,6 +45,7 @@ struct ctx {
 	SSL_CTX			*sctx;
 	X509_STORE		*store;
 	X509			*want;		/* --expect */
+	struct sslm_dns_srv	 res;		/* -r */
 	int			 asked;		/* TLSA looked up (-r) */
 	int			 unusable;	/* secure, none usable */
 	struct sslm_probe_tlsa	 t;
@@ -131,27 +132,14 @@ tlsa_state(const struct ctx *c)
 static int
 tlsa_setup(struct ctx *c)
 {
-	struct sslm_dns_srv	 res;
-	char			 err[128], spec[300];
-	const char		*at;
-	size_t			 i;
+	size_t	 i;
 
 	if (c->o->resolver == NULL || sslm_ip_literal(c->host) != 0)
 		return 0;
-	/* resolver@port, so that an IPv6 resolver needs no brackets. */
-	if ((at = strchr(c->o->resolver, '@')) != NULL)
-		snprintf(spec, sizeof(spec), "[%.*s]:%s",
-		    (int)(at - c->o->resolver), c->o->resolver, at + 1);
-	else
-		snprintf(spec, sizeof(spec), "%s", c->o->resolver);
-	if (sslm_dns_server(spec, 53, &res, err, sizeof(err)) == -1) {
-		sslm_warnx("-r %s: %s", c->o->resolver, err);
-		return -1;
-	}
-	if (sslm_probe_tlsa(&res, c->host, c->port, DNS_TIMEOUT_MS, &c->t) ==
-	    -1) {
+	if (sslm_probe_tlsa(&c->res, c->host, c->port, DNS_TIMEOUT_MS,
+	    &c->t) == -1) {
 		sslm_warnx("%s:%d: TLSA lookup at %s: %s", c->host, c->port,
-		    res.addr, c->t.err);
+		    c->res.addr, c->t.err);
 		return -1;
 	}
 	c->asked = 1;
@@ -169,13 +157,32 @@ tlsa_setup(struct ctx *c)
 	return 0;
 }
 
+/* -r resolver[@port] into c->res: an IPv6 resolver needs no brackets. */
+static int
+resolver(struct ctx *c)
+{
+	char		 err[128], spec[300];
+	const char	*r = c->o->resolver, *at;
+
+	if (r == NULL)
+		return 0;
+	if ((at = strchr(r, '@')) != NULL)
+		snprintf(spec, sizeof(spec), "[%.*s]:%s", (int)(at - r), r,
+		    at + 1);
+	else
+		snprintf(spec, sizeof(spec), "%s", r);
+	if (sslm_dns_server(spec, 53, &c->res, err, sizeof(err)) == -1) {
+		sslm_warnx("-r %s: %s", r, err);
+		return -1;
+	}
+	return 0;
+}
+
 /* The addresses to probe: --connect-to, the literal, or the name's. */
 static int
 addresses(struct ctx *c, struct sslm_dns_srv *a, size_t *n)
 {
-	struct sslm_dns_srv	 res;
-	char			 err[128], spec[300];
-	const char		*at;
+	char	 err[128], spec[300];
 
 	*n = 0;
 	if (c->o->connect_to != NULL) {
@@ -198,13 +205,7 @@ addresses(struct ctx *c, struct sslm_dns_srv *a, size_t *n)
 	}
 	if (c->o->resolver == NULL)
 		return sslm_dns_sysresolve(c->host, c->port, 0, a, ADDR_MAX, n);
-	if ((at = strchr(c->o->resolver, '@')) != NULL)
-		snprintf(spec, sizeof(spec), "[%.*s]:%s",
-		    (int)(at - c->o->resolver), c->o->resolver, at + 1);
-	else
-		snprintf(spec, sizeof(spec), "%s", c->o->resolver);
-	if (sslm_dns_server(spec, 53, &res, err, sizeof(err)) == -1 ||
-	    sslm_probe_resolve(&res, c->host, c->port, DNS_TIMEOUT_MS, a,
+	if (sslm_probe_resolve(&c->res, c->host, c->port, DNS_TIMEOUT_MS, a,
 	    ADDR_MAX, n, err, sizeof(err)) == -1) {
 		sslm_warnx("%s:%d: %s", c->host, c->port, err);
 		return -1;
@@ -460,7 +461,8 @@ run(const struct opts *o, const char *target)
 	if (o->expect != NULL && (c.want = sslm_read_first_cert(o->expect)) ==
 	    NULL)
 		goto out;
-	if (tlsa_setup(&c) == -1 || addresses(&c, a, &n) == -1)
+	if (resolver(&c) == -1 || tlsa_setup(&c) == -1 ||
+	    addresses(&c, a, &n) == -1)
 		goto out;
 	rc = probe_all(&c, a, n);
 out:

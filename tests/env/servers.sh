@@ -27,7 +27,9 @@
 #                        a Python peer on ADDR:PORT: MODE "smtp-454"
 #                        greets, offers STARTTLS and refuses it with 454;
 #                        "smtp-inject" answers 220 to STARTTLS followed
-#                        by plaintext; "silent" accepts and never writes
+#                        by plaintext; "imap-no" greets as IMAP and
+#                        answers STARTTLS with NO; "silent" accepts and
+#                        never writes
 #   srv_servfail_start NAME ADDR PORT
 #                        a DNS "resolver" on UDP ADDR:PORT that answers
 #                        every query SERVFAIL, as a validating resolver
@@ -264,9 +266,20 @@ def smtp(c):
             c.sendall(b"220 2.0.0 Ready to start TLS\r\n250 injected\r\n")
         else:
             c.sendall(b"502 5.5.2 no\r\n")
+def imap(c):
+    f = c.makefile("rb")
+    c.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] peer ready\r\n")
+    while True:
+        line = f.readline(1000)
+        if not line:
+            return
+        tag = line.split(b" ")[0]
+        c.sendall(b"* BYE not today\r\n" + tag + b" NO STARTTLS disabled\r\n")
 while True:
     c, _ = s.accept()
-    if mode == "silent":
+    if mode == "imap-no":
+        threading.Thread(target=imap, args=(c,), daemon=True).start()
+    elif mode == "silent":
         held.append(c)
     else:
         threading.Thread(target=smtp, args=(c,), daemon=True).start()' \
