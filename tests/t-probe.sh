@@ -454,7 +454,8 @@ expect_jq ".error != null and .leaf == null and .valid == false" \
 # ---- a server that never answers ------------------------------------------------------------------------
 for s in none smtp; do
 	t0=$(date +%s%N)
-	run sslm-probe -t 2 -s "$s" -c 127.0.0.1 peer.example.test:"$PS"
+	# timeout(1): a probe that ignores its bound must not hold the test.
+	run timeout 10 sslm-probe -t 2 -s "$s" -c 127.0.0.1 peer.example.test:"$PS"
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	expect_rc 3 "silent peer, --starttls $s: exit 3"
 	expect_err_match "peer.example.test\\[127.0.0.1\\]:$PS: .*timeout" \
