@@ -241,6 +241,11 @@ q_build(struct sslm_dnsq *q)
 	q->id = (uint16_t)arc4random_uniform(65536);
 	ldns_pkt_set_id(p, q->id);
 	ldns_pkt_set_edns_udp_size(p, SSLM_DNS_EDNS);
+	/* RFC 6840 5.7, 4035 3.2.1: ask a validating resolver for AD. */
+	if (q->dnssec) {
+		ldns_pkt_set_edns_do(p, 1);
+		ldns_pkt_set_ad(p, 1);
+	}
 	if (ldns_pkt2wire(&q->wire, p, &q->wlen) != LDNS_STATUS_OK)
 		goto out;
 	rc = 0;

@@ -1017,13 +1017,16 @@ int	 sslm_dns_serial_ge(uint32_t a, uint32_t b);
  * sslm_dns_run fills in ans (the answer, freed by the caller with
  * ldns_pkt_free) or err (a short reason: "timeout", "connection
  * refused", "rcode REFUSED", ...).  tcp is set when the answer came over
- * TCP.  The other fields are private.
+ * TCP.  dnssec asks for DNSSEC (the DO and AD bits): a validating
+ * resolver then sets AD in an answer it validated.  The other fields are
+ * private.
  */
 struct sslm_dnsq {
 	const struct sslm_dns_srv *srv;
 	const char		*qname;
 	int			 qtype;
 	int			 rd;
+	int			 dnssec;
 	struct ldns_struct_pkt	*ans;
 	int			 tcp;
 	char			 err[96];
@@ -1449,5 +1452,100 @@ json_t	*sslm_acme_csr_idents(X509_REQ *, const char *what);
 /* The RFC 9773 certificate identifier, new string; NULL (warned). */
 char	*sslm_acme_cert_id(X509 *, const char *what);
 /* (end of acme_order.c) */
+
+/* ---- probe.c: what a TLS server presents (probe) ----------------------- */
+
+#include <openssl/ssl.h>
+
+/* The plaintext dialogue before TLS. */
+enum { SSLM_STARTTLS_NONE, SSLM_STARTTLS_SMTP, SSLM_STARTTLS_IMAP,
+	SSLM_STARTTLS_POP3 };
+/* "none", "smtp", "imap", "pop3" to SSLM_STARTTLS_*, or -1; and back. */
+int	 sslm_starttls_proto(const char *);
+const char *sslm_starttls_name(int proto);
+/* The dialogue a port implies: smtp 25 and 587, imap 143, pop3 110, else
+ * none (implicit TLS: 443, 465, 993, 995, ...). */
+int	 sslm_starttls_default(int port);
+/*
+ * May a TLSA record of these parameters authenticate a server?  0 for
+ * parameters outside RFC 6698's usages 0..3, selectors 0..1 and matching
+ * types 0..2, and, with smtp (RFC 7672 3.1.3), for usages 0 and 1.
+ * 1 or 0.
+ */
+int	 sslm_tlsa_usable(int usage, int selector, int mtype, int smtp);
+
+/* One TLSA record. */
+struct sslm_tlsa_rr {
+	int		 usage, selector, mtype;
+	unsigned char	*data;
+	size_t		 len;
+};
+/* The TLSA RRset of a name, as a validating resolver answered it. */
+enum { SSLM_TLSA_NONE, SSLM_TLSA_INSECURE, SSLM_TLSA_SECURE,
+	SSLM_TLSA_BOGUS };
+struct sslm_probe_tlsa {
+	int			 state;		/* SSLM_TLSA_* */
+	int			 secure;	/* AD set */
+	struct sslm_tlsa_rr	*rr;
+	size_t			 n;
+	char			 err[400];	/* "" or why (BOGUS, -1) */
+};
+/*
+ * Ask resolver res (recursion desired, DO and AD set) for the TLSA
+ * records of _port._tcp.host within timeout_ms.  0 with t filled: NONE
+ * for no record (NXDOMAIN or NODATA), SECURE or INSECURE as the answer
+ * has AD set or not, BOGUS for SERVFAIL (t->err says so); -1 with
+ * t->err when no answer came (nothing printed, or warned for a local
+ * failure).  Free with sslm_probe_tlsa_free.
+ */
+int	 sslm_probe_tlsa(const struct sslm_dns_srv *res, const char *host,
+	    int port, int timeout_ms, struct sslm_probe_tlsa *t);
+void	 sslm_probe_tlsa_free(struct sslm_probe_tlsa *);
+/*
+ * The A and AAAA addresses of host from resolver res (recursion
+ * desired; the addresses at the end of a CNAME chain), with port, at
+ * most max into out (IPv4 first).  0 with *n > 0, or -1 with the reason
+ * in err (a failed lookup, no address); nothing printed.
+ */
+int	 sslm_probe_resolve(const struct sslm_dns_srv *res, const char *host,
+	    int port, int timeout_ms, struct sslm_dns_srv *out, size_t max,
+	    size_t *n, char *err, size_t errlen);
+
+/* One probe of one server address. */
+struct sslm_probe_req {
+	const char		 *host;	/* SNI and reference name */
+	const struct sslm_dns_srv *addr;	/* where to connect */
+	int			  proto;	/* SSLM_STARTTLS_* */
+	int			  timeout_ms;	/* for all of it */
+	X509_STORE		 *store;	/* PKIX trust */
+	const struct sslm_tlsa_rr *tlsa;	/* DANE: OpenSSL matches */
+	size_t			  ntlsa;	/* 0: no DANE */
+};
+struct sslm_probe_res {
+	X509		*leaf;		/* presented; owned */
+	STACK_OF(X509)	*chain;		/* presented, leaf first; owned */
+	char		 version[16];	/* "TLSv1.3" */
+	int		 pkix_ok;
+	char		 pkix_err[128];
+	int		 dane_usable;	/* records OpenSSL took */
+	int		 dane_ok;
+	int		 dane_match;	/* index into tlsa, or -1 */
+	char		 dane_err[128];
+	char		 err[512];	/* why there is no leaf */
+};
+/*
+ * Connect to q->addr, speak q->proto's STARTTLS dialogue (lines bounded,
+ * plaintext after the go-ahead refused), shake hands with SNI q->host
+ * (sctx: a client context with SSL_CTX_dane_enable done) and judge the
+ * presented chain: PKIX against q->store for q->host, DANE (when
+ * q->ntlsa) by OpenSSL with DANE-EE name checks off.  All within
+ * q->timeout_ms.  0 with r's leaf, chain and verdicts, or -1 with
+ * r->err ("connect: timeout", "STARTTLS reply: \"454 ...\"", ...);
+ * nothing printed.  sslm_probe_res_free r in both cases.
+ */
+int	 sslm_probe_run(SSL_CTX *sctx, const struct sslm_probe_req *q,
+	    struct sslm_probe_res *r);
+void	 sslm_probe_res_free(struct sslm_probe_res *);
+/* (end of probe.c) */
 
 #endif /* SSLM_H */

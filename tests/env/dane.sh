@@ -30,6 +30,9 @@
 #                        validating example.test with the DS of
 #                        dane_keys, stub to both authoritative servers;
 #                        polls until it answers with AD set
+#                        (DANE_UNBOUND_EXTRA, when set, holds more
+#                        lines for its server: section, e.g.
+#                        domain-insecure: for answers without AD)
 #   dane_unbound_stop
 #   dane_tls_start DIR PORT CERT KEY
 #                        openssl s_server -www on 127.0.0.1:PORT with
@@ -206,6 +209,7 @@ server:
 	cache-max-ttl: 0
 	cache-max-negative-ttl: 1
 	aggressive-nsec: no
+${DANE_UNBOUND_EXTRA:-}
 remote-control:
 	control-enable: no
 stub-zone:
