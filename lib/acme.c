@@ -57,6 +57,7 @@ struct sslm_acme {
 	size_t		 max;
 	int		 toobig;
 	int		 hdrbig;
+	int		 inhdr;		/* between status line and blank line */
 	size_t		 hdrlen;
 };
 
@@ -264,6 +265,7 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		a->hdrbig = 1;
 		return 0;
 	}
+	a->inhdr = !(n <= 2 && (n == 0 || p[0] == '\r' || p[0] == '\n'));
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* a new response (after 100 Continue): forget the old one */
 		free(r->location);
@@ -379,6 +381,7 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 	a->max = max;
 	a->toobig = 0;
 	a->hdrbig = 0;
+	a->inhdr = 0;
 	a->hdrlen = 0;
 	a->err[0] = '\0';
 	left = (long)ms_left(a);
@@ -416,9 +419,12 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 		*err = CURLE_WRITE_ERROR;
 		return -1;
 	}
-	/* libcurl's own limit on one header line comes before ours */
-	if (a->hdrbig || (e == CURLE_OUT_OF_MEMORY &&
-	    strstr(a->err, "header") != NULL)) {
+	/*
+	 * libcurl refuses a header line over its own limit with "out of
+	 * memory" and no message: that is the case while the headers of an
+	 * answer arrive.
+	 */
+	if (a->hdrbig || (e == CURLE_OUT_OF_MEMORY && a->inhdr)) {
 		sslm_warnx("%s: header too large (over %d bytes)", url,
 		    a->hdrbig ? HDR_MAX : CURL_MAX_HTTP_HEADER);
 		*err = CURLE_WRITE_ERROR;
@@ -427,6 +433,13 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 	if (e != CURLE_OK && unreachable(a, e, left)) {
 		*err = CURLE_COULDNT_CONNECT;
 		sslm_warnx("%s: %s", url, a->err);
+		return -1;
+	}
+	if (e == CURLE_OPERATION_TIMEDOUT && ms_left(a) <= 0) {
+		/* not worth another try: there is no time left for one */
+		*err = CURLE_COULDNT_CONNECT;
+		sslm_warnx("%s: no complete answer before the deadline of %d "
+		    "seconds", url, a->seconds);
 		return -1;
 	}
 	if (e != CURLE_OK) {

@@ -1249,6 +1249,7 @@ const char *sslm_tsig_error_name(int e, char *buf, size_t len);
 #define SSLM_ACME_NONCE_TRIES	30	/* attempts after badNonce */
 #define SSLM_ACME_LINKS_MAX	8	/* alternate links kept per answer */
 #define SSLM_ACME_DEADLINE	300	/* default overall seconds */
+#define SSLM_ACME_TIMEOUT	120	/* sslm-mgr's deadline of one call */
 
 /* flags of sslm_acme_post and sslm_acme_get */
 #define SSLM_ACME_JWK	0x01	/* sign with "jwk" (no account URL yet) */

@@ -19,6 +19,7 @@
 #define TOKEN_MIN	22	/* RFC 8555 8.1: 128 bits of base64url */
 #define TOKEN_MAX	256	/* bytes of a challenge token we accept */
 #define AUTHZ_MAX	100	/* identifiers (and authorizations) an order */
+#define URL_WHAT	2100	/* a URL and a few words */
 
 struct opts {
 	struct sslm_acme_cli c;
@@ -242,7 +243,7 @@ authorizations(const struct opts *o, struct sslm_acme *a, EVP_PKEY *key,
 	const json_t	*azs;
 	const char	*u;
 	json_t		*e;
-	char		*seen;
+	char		*seen, what[URL_WHAT];
 	size_t		 i, n;
 	int		 rc = -1;
 
@@ -268,7 +269,9 @@ authorizations(const struct opts *o, struct sslm_acme *a, EVP_PKEY *key,
 			    i);
 			goto out;
 		}
-		if (sslm_acme_url_ok(a, u, "authorization") == -1 ||
+		snprintf(what, sizeof(what), "%s: authorizations[%zu]", ourl,
+		    i);
+		if (sslm_acme_url_ok(a, u, what) == -1 ||
 		    sslm_acme_post(a, u, NULL, 0, &ar) == -1)
 			goto out;
 		if (ar.json == NULL) {
@@ -302,6 +305,7 @@ run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
 	json_t		*ids = NULL, *body = NULL, *out = NULL;
 	const json_t	*exp;
 	const char	*ourl, *fin, *st, *u;
+	char		 what[URL_WHAT];
 	int		 rc = -1;
 
 	memset(&r, 0, sizeof(r));
@@ -331,7 +335,8 @@ run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
 		sslm_warnx("%s: HTTP %ld without an order", u, r.status);
 		goto out;
 	}
-	if (sslm_acme_url_ok(a, r.location, "order") == -1)
+	snprintf(what, sizeof(what), "%s: Location", u);
+	if (sslm_acme_url_ok(a, r.location, what) == -1)
 		goto out;
 	ourl = r.location;
 	if ((fin = sslm_acme_jurl(a, r.json, "finalize", ourl)) == NULL ||
