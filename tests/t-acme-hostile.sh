@@ -212,3 +212,155 @@ hostile order bigline 'bigline/dir: header too large \(over 102400 bytes\)$' 1 3
 hostile order bignonce 'bignonce/dir: header too large \(over 102400 bytes\)$' 1 3
 hostile order endless 'endless/dir: answer larger than 1048576 bytes$' 1 3
 hostile order slow 'slow/dir: no complete answer before the deadline of 3 seconds$' 1 5 -w 3
+
+# ---- sslm-mgr -renew with a dns-01 service ------------------------------------
+# The bed of mgr-acme.sh without its servers: no name server answers at
+# the dns_primary port; the DNS restart_cmd records that it ran and what
+# the acme_dir files held.
+mgr_w=$w mgr_zone=hostile.test
+mkdir -p "$w/nsd" "$w/acme" "$w/sites/hostile.test"
+pebble_free_port >"$w/nsd/port"
+{
+	echo '#!/bin/sh'
+	echo "echo \"\$*\" >>'$w/dns-restarts'"
+	echo "cat '$w/acme'/acme-challenge.* >>'$w/restart.seen' 2>/dev/null"
+} >"$w/dns-restart"
+chmod 755 "$w/dns-restart"
+printf '; the zone file of hostile.test before the run\n' \
+    >"$w/acme/acme-challenge.hostile.test"
+cp -R "$w/acme" "$w/acme.before"
+SSLM_NSCHECK_OPTS="-p $(cat "$w/nsd/port") -w 1"
+export SSLM_NSCHECK_OPTS
+
+# site CASE [SECS]: a tree whose CAs are the server's CASE (dns-01 and
+# http-01), acme_timeout SECS (default: none set), one service svc.
+site() {
+	mgr_site "m-$1" <<X
+[hostile-dns]
+    ca_type = 'acme'
+    ca_validation = 'dns-01'
+    acme_directory = '$H/$1/dir'
+    acme_ca_file = '$CA'
+
+[hostile-http]
+    ca_type = 'acme'
+    ca_validation = 'http-01'
+    acme_directory = '$H/$1/dir'
+    acme_ca_file = '$CA'
+X
+	[ -z "${2:-}" ] || sed -i "s/^\[globals\]/[globals]\n    acme_timeout = $2/" \
+	    "$t/conf.d/ssl-mgr.conf"
+	if [ "${3:-}" = hostile-http ]; then
+		mgr_service svc hostile-http a.hostile.test a.hostile.test
+	else
+		mgr_service svc hostile-dns a.hostile.test a.hostile.test \
+		    '*.hostile.test'
+	fi
+	rm -f "$w/dns-restarts" "$w/restart.seen" "$w/finish.seen"
+}
+# untouched CASE: the run changed nothing it must not: the restart_cmd did
+# not run, acme_dir and the web root hold what they held, no set in the
+# store, nothing in production.
+untouched() {
+	check "$1: the DNS restart_cmd did not run" test ! -e "$w/dns-restarts"
+	check "$1: acme_dir as it was" diff -r "$w/acme.before" "$w/acme"
+	check "$1: no http-01 answer in the web root" \
+	    test "$(find "$w/sites/hostile.test/" -type f | wc -l)" -eq 0
+	check "$1: no certificate set in the store" test "$(find \
+	    "$t/certs/hostile.test/svc" -name '*.pem' ! -path '*/acme*' \
+	    2>/dev/null | wc -l)" -eq 0
+	check "$1: no next" test ! -e "$t/certs/hostile.test/svc/next" -a \
+	    ! -L "$t/certs/hostile.test/svc/next"
+	check "$1: nothing in production" test "$(find "$t/prod-certs" \
+	    -type f 2>/dev/null | wc -l)" -eq 0
+}
+# mgr_fails CASE REGEX: the last run failed svc with one line matching.
+mgr_fails() {
+	expect_rc 3 "$1: sslm-mgr -renew exits 3"
+	check "$1: one line names the service" \
+	    test "$(grep -c '^sslm-mgr: hostile.test:svc: ' "$T_ERR")" -eq 1
+	expect_err_match "^sslm-mgr: hostile.test:svc: $2" "$1: says why"
+}
+
+site zoneline
+timed sslm-mgr -renew
+mgr_fails "mgr zoneline" "ACME order: sslm-acme-order: $H/zoneline/authz/0: an authorization for dns hostile.test. 60 IN A 6.6.6.6 ; x, which the request does not name$"
+untouched "mgr zoneline"
+within "mgr zoneline: within 10 s" 10
+
+# A server slower than acme_timeout: the account call ends at the
+# deadline (the server would answer after 30 s, the tools' own default is
+# 300 s).
+site slow 3
+timed sslm-mgr -renew
+mgr_fails "mgr slow" "ACME account: sslm-acme-account: $H/slow/dir: no complete answer before the deadline of 3 seconds$"
+untouched "mgr slow"
+within "mgr slow: acme_timeout = 3 bounds the run (10 s)" 10
+
+# ---- the shell's own check: an order tool that lets a bad value through ---------
+# A copy of the installed tree whose sslm-acme-order prints $w/stub.json
+# for "order" (whatever the server said) and, for "finish", records the
+# files of the web root in $w/finish.seen and fails.
+mkdir -p "$w/fake/bin" "$w/fake/libexec"
+for f in "$SSLM_BIN"/sslm-*; do
+	ln -s "$f" "$w/fake/bin/${f##*/}"
+done
+rm "$w/fake/bin/sslm-mgr" "$w/fake/bin/sslm-acme-order"
+cp "$SSLM_BIN/sslm-mgr" "$w/fake/bin/sslm-mgr"
+ln -s "$SSLM_TOP/libexec/sslm" "$w/fake/libexec/sslm"
+cat >"$w/fake/bin/sslm-acme-order" <<X
+#!/bin/sh
+case "\$1" in
+order) cat '$w/stub.json' ;;
+finish) find '$w/sites/' -type f >'$w/finish.seen'
+	echo "sslm-acme-order: stub: no finish" >&2; exit 3 ;;
+*) echo "sslm-acme-order: stub: no \$1" >&2; exit 3 ;;
+esac
+X
+chmod 755 "$w/fake/bin/sslm-acme-order"
+TOK=hostileTokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+TXT=dN1VAkG7S1qc78kweQCcIuFChT4uhZtcDmdrMBuoTk8
+# stub TYPE TOKEN TXTNAME: the order the stub prints.
+stub() {
+	jq -n --arg ty "$1" --arg tok "$2" --arg tn "$3" --arg tv "$TXT" \
+	    --arg u "$H/good/order/1" '{order: $u, finalize: $u, status:
+	    "pending", identifiers: [], challenges: [{status: "pending",
+	    type: $ty, token: $tok, key_authorization: ($tok + ".x"),
+	    txt_name: $tn, txt_value: $tv}]}' >"$w/stub.json"
+}
+site good
+stub dns-01 "$TOK" 'hostile.test. 60 IN A 6.6.6.6 ; x'
+run "$w/fake/bin/sslm-mgr" -renew
+mgr_fails "shell, zone line" "ACME order: refused: the TXT name is not _acme-challenge. and a name under hostile.test$"
+untouched "shell, zone line"
+stub dns-01 "$TOK" '_acme-challenge.victim.example.org'
+run "$w/fake/bin/sslm-mgr" -renew -f
+mgr_fails "shell, outside the apex" "ACME order: refused: the TXT name is not _acme-challenge. and a name under hostile.test$"
+untouched "shell, outside the apex"
+stub dns-01 "$TOK/.." '_acme-challenge.a.hostile.test'
+run "$w/fake/bin/sslm-mgr" -renew -f
+mgr_fails "shell, token with /.." "ACME order: refused: a challenge token or key authorization that is not base64url$"
+untouched "shell, token with /.."
+site good "" hostile-http
+stub http-01 '../../../x' '-'
+run "$w/fake/bin/sslm-mgr" -renew
+mgr_fails "shell, http-01 token ../../../x" "ACME order: refused: a challenge token or key authorization that is not base64url$"
+untouched "shell, http-01 token ../../../x"
+check "shell, http-01: nothing outside the web root either" \
+    test "$(find "$w" -maxdepth 2 -name x -newer "$w/stub.json" | wc -l)" -eq 0
+# The twin: a good value is written and the restart runs (the wait then
+# fails: nobody serves the zone).
+site good
+stub dns-01 "$TOK" '_acme-challenge.a.hostile.test'
+run "$w/fake/bin/sslm-mgr" -renew
+expect_rc 3 "shell, a good name: exit 3 (no DNS server to see it)"
+check "shell, a good name: the DNS restart_cmd ran" test -s "$w/dns-restarts"
+check "shell, a good name: the record was in acme_dir for it" grep -qxF \
+    "_acme-challenge.a.hostile.test. 60 IN TXT \"$TXT\"" "$w/restart.seen"
+site good "" hostile-http
+stub http-01 "$TOK" '-'
+run "$w/fake/bin/sslm-mgr" -renew
+expect_rc 3 "shell, a good token: exit 3 (the stub finishes nothing)"
+check "shell, a good token: its answer was in the web root for finish" \
+    grep -qxF "$w/sites/hostile.test/.well-known/acme-challenge/$TOK" \
+    "$w/finish.seen"
