@@ -170,8 +170,6 @@ sslm_acme_ident_index(const json_t *asked, const char *type,
 
 	if (type == NULL || value == NULL)
 		return -1;
-	if (wild >= 0 && strchr(value, '*') != NULL)
-		return -1;
 	for (i = 0; i < json_array_size(asked); i++) {
 		o = json_array_get(asked, i);
 		at = json_string_value(json_object_get(o, "type"));

@@ -1453,9 +1453,9 @@ json_t	*sslm_acme_csr_idents(X509_REQ *, const char *what);
  * server's {type, value} is: the same type and the value equal ignoring
  * case (an IP address compared by its bytes).  wild is -1 for an
  * identifier of an order (a wildcard name as it was asked), 0 or 1 for
- * that of an authorization and its "wildcard" field: the value then
- * holds no "*" and, with wild 1, "*." + value was asked (RFC 8555
- * 7.1.4).  The index in asked, or -1.
+ * that of an authorization and its "wildcard" field: with wild 1,
+ * "*." + value was asked, with wild 0 value itself, never a wildcard
+ * (RFC 8555 7.1.4).  The index in asked, or -1.
  */
 int	 sslm_acme_ident_index(const json_t *asked, const char *type,
 	    const char *value, int wild);

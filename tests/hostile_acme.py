@@ -40,7 +40,9 @@ CASES = {
     "long": "authorization identifier of 2,000 characters",
     "wild2": "wildcard authorization for *.*.<name>",
     "wildfake": "wildcard authorization for a name not asked as one",
+    "wildnoflag": "authorization for *.<name> without the wildcard field",
     "orderids": "the order names an identifier the request does not",
+    "orderdup": "the order names one identifier twice, not the other",
     "manyauthz": "100 authorization URLs for the order",
     "dupauthz": "the same authorization twice",
     "nullauthz": "authorizations [1, null]",
@@ -225,6 +227,8 @@ class H(http.server.BaseHTTPRequestHandler):
         ids = self.st["ids"]
         if self.case == "orderids":
             ids = ids + [{"type": "dns", "value": "victim.example.org"}]
+        elif self.case == "orderdup":
+            ids = [ids[0], dict(ids[0], value=ids[0]["value"].upper())]
         d = {"status": status, "identifiers": ids,
              "authorizations": self.authz_urls(self.st["ids"]),
              "finalize": self.base + "/finalize/1",
@@ -277,6 +281,9 @@ class H(http.server.BaseHTTPRequestHandler):
             ident["value"] = "*." + ident["value"]
         elif c == "wildfake":
             wild = True
+        elif c == "wildnoflag" and wild:
+            ident["value"] = "*." + ident["value"]
+            wild = False
         token = TOKEN
         if c == "token":
             token = "hostileTokenAAAAAAAAAAAA/.."

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Variables come from the sourced tests/lib.sh and tests/env files, which
-# the linter cannot follow under "$SSLM_TOP".
-# shellcheck disable=SC2154
+# the linter cannot follow under "$SSLM_TOP" (and mgr_w, mgr_zone go to
+# them); the awk programs given to check are single-quoted on purpose.
+# shellcheck disable=SC2154,SC2016,SC2034
 # sslm-acme-order and sslm-mgr against a hostile ACME server
 # (tests/hostile_acme.py on loopback, a self-signed certificate made by
 # openssl here): by default it answers the whole flow correctly, and per
@@ -89,6 +90,10 @@ run sslm-acme-order -A "$w/acct" -D "$D" --ca-file "$CA" finish \
     --csr "$w/r.csr" "$w/good.json"
 expect_rc 0 "good: finish"
 cp "$T_OUT" "$w/good.pem"
+check "good: the first poll of the authorizations a second after the answers" \
+    awk '$1 == "good" && $3 ~ /^\/chal\// { c = $4 }
+    $1 == "good" && $3 ~ /^\/authz\// && c && !a { a = $4 }
+    END { exit !(c && a - c >= 0.9) }' "$w/log"
 check "good: openssl verifies the chain against the server's root" \
     openssl verify -CAfile "$CA" -untrusted "$w/good.pem" "$w/good.pem"
 run sslm-acme-order -A "$w/acct" -D "$D" --ca-file "$CA" order "$w/r.csr"
@@ -133,7 +138,8 @@ hostile() {
 }
 
 # ---- what the server names: identifiers, authorizations, tokens, URLs -----------
-for c in zoneline outside long wild2 wildfake orderids manyauthz dupauthz \
+for c in zoneline outside long wild2 wildfake wildnoflag orderids orderdup \
+    manyauthz dupauthz \
     nullauthz mixauthz token longtoken foreignauthz foreignloc foreignchal \
     noloc; do
 	acct "$c"
@@ -152,7 +158,11 @@ hostile order wild2 \
 hostile order wildfake \
     'authz/0: an authorization for wildcard dns a\.hostile\.test, which the request does not name$' \
     3 2 -c dns-01
+hostile order wildnoflag \
+    'authz/1: an authorization for dns \*\.hostile\.test, which the request does not name$' \
+    4 2 -c dns-01
 hostile order orderids 'order/1: the order names 3 identifiers, 2 were asked for$' 2 2
+hostile order orderdup 'order/1: the order names dns A\.HOSTILE\.TEST twice$' 2 2
 hostile order manyauthz 'order/1: 100 authorizations for 2 identifiers$' 2 2
 check "manyauthz: no authorization was fetched" \
     test "$(grep -c '^manyauthz POST /authz/' "$w/log")" -eq 0
@@ -178,7 +188,7 @@ order() {
 # most (the floor), and no more than SSLM_ACME_POLLS (10) of them.
 order ra0
 hostile finish ra0 'order/1: still processing after 10 polls$' 20 16 \
-    "$w/o-ra0.json"
+    -w 30 "$w/o-ra0.json"
 n=$(grep -c '^ra0 POST /order/1 ' "$w/log")
 check "ra0: exactly 10 polls of the order" test "$n" -eq 10
 awk '$1 == "ra0" && $3 == "/order/1" { if (p) print $4 - p; p = $4 }' \
@@ -333,6 +343,10 @@ stub dns-01 "$TOK" 'hostile.test. 60 IN A 6.6.6.6 ; x'
 run "$w/fake/bin/sslm-mgr" -renew
 mgr_fails "shell, zone line" "ACME order: refused: the TXT name is not _acme-challenge. and a name under hostile.test$"
 untouched "shell, zone line"
+stub dns-01 "$TOK" '_acme-challenge.x. 60 IN A 6.6.6.6 ; x.hostile.test'
+run "$w/fake/bin/sslm-mgr" -renew -f
+mgr_fails "shell, zone line under the apex" "ACME order: refused: the TXT name is not _acme-challenge. and a name under hostile.test$"
+untouched "shell, zone line under the apex"
 stub dns-01 "$TOK" '_acme-challenge.victim.example.org'
 run "$w/fake/bin/sslm-mgr" -renew -f
 mgr_fails "shell, outside the apex" "ACME order: refused: the TXT name is not _acme-challenge. and a name under hostile.test$"

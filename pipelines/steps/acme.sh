@@ -168,7 +168,7 @@ acme_name_ok() {
 # line for the apex in hand; else 1 with the reason in acme_bad.  The
 # tool checked them: this is the second lock, before anything is written.
 acme_chall_ok() {
-	_la=$(printf '%s' "$apex" | tr 'A-Z' 'a-z') || return 1
+	_la=$(printf '%s' "$apex" | tr '[:upper:]' '[:lower:]') || return 1
 	while IFS=$TAB read -r _ty _tok _ka _tn _tv; do
 		# shellcheck disable=SC2310 # a predicate
 		if ! b64url "$_tok" || [ "${_ka%%.*}" != "$_tok" ] ||
