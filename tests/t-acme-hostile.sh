@@ -223,6 +223,21 @@ hostile order bignonce 'bignonce/dir: header too large \(over 102400 bytes\)$' 1
 hostile order endless 'endless/dir: answer larger than 1048576 bytes$' 1 3
 hostile order slow 'slow/dir: no complete answer before the deadline of 3 seconds$' 1 5 -w 3
 
+# The other tools say the same, and a new account leaves no key behind.
+run sslm-acme-account -A "$w/acct-new" -D "$H/bignonce/dir" --ca-file "$CA" \
+    create --agree-tos
+expect_rc 3 "bignonce: sslm-acme-account exits 3"
+expect_err_lines 1 "bignonce: sslm-acme-account: one line"
+expect_err_match "^sslm-acme-account: $H/bignonce/dir: header too large" \
+    "bignonce: sslm-acme-account says why"
+check "bignonce: no account key made" test ! -e "$w/acct-new/account.key"
+run sslm-acme-revoke -A "$w/a-bigline" -D "$H/bigline/dir" --ca-file "$CA" \
+    "$w/good.pem"
+expect_rc 3 "bigline: sslm-acme-revoke exits 3"
+expect_err_lines 1 "bigline: sslm-acme-revoke: one line"
+expect_err_match "^sslm-acme-revoke: $H/bigline/dir: header too large" \
+    "bigline: sslm-acme-revoke says why"
+
 # ---- sslm-mgr -renew with a dns-01 service ------------------------------------
 # The bed of mgr-acme.sh without its servers: no name server answers at
 # the dns_primary port; the DNS restart_cmd records that it ran and what

@@ -712,8 +712,10 @@ run_finish(const struct opts *o, struct sslm_acme *a, const char *path)
 	    (sk = download(o, a, cert, req)) == NULL)
 		goto out;
 	for (i = 0; i < sk_X509_num(sk); i++)
-		if (PEM_write_X509(stdout, sk_X509_value(sk, i)) != 1)
+		if (PEM_write_X509(stdout, sk_X509_value(sk, i)) != 1) {
+			sslm_warn("stdout");
 			goto out;
+		}
 	rc = 0;
 out:
 	sk_X509_pop_free(sk, X509_free);
