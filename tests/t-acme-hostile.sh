@@ -375,6 +375,10 @@ stub http-01 '../../../x' '-'
 run "$w/fake/bin/sslm-mgr" -renew
 mgr_fails "shell, http-01 token ../../../x" "ACME order: refused: a challenge token or key authorization that is not base64url$"
 untouched "shell, http-01 token ../../../x"
+stub http-01 'sub/hostileTokenAAAAAAAAAAAAAAAAAAAA' '-'
+run "$w/fake/bin/sslm-mgr" -renew -f
+mgr_fails "shell, http-01 token with a /" "ACME order: refused: a challenge token or key authorization that is not base64url$"
+untouched "shell, http-01 token with a /"
 check "shell, http-01: nothing outside the web root either" \
     test "$(find "$w" -maxdepth 2 -name x -newer "$w/stub.json" | wc -l)" -eq 0
 # The twin: a good value is written and the restart runs (the wait then
