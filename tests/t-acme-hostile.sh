@@ -27,7 +27,7 @@ for p in openssl python3 jq; do
 		exit 0
 	fi
 done
-trap '_pebble_kill "$w/srv.pid"' EXIT INT TERM
+trap 'hostile_stop "$w/srv"' EXIT INT TERM
 
 # ---- the server ----------------------------------------------------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -35,19 +35,15 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -subj "/CN=sslm hostile acme" -addext subjectAltName=IP:127.0.0.1 \
     -addext basicConstraints=critical,CA:TRUE \
     -addext keyUsage=critical,keyCertSign,digitalSignature 2>/dev/null
-python3 "$SSLM_TOP/tests/hostile_acme.py" "$w/srv.pem" "$w/srv.key" \
-    "$w/port" "$w/log" >"$w/srv.err" 2>&1 &
-echo $! >"$w/srv.pid"
-if _pebble_poll 100 test -s "$w/port"; then
+if hostile_start "$w/srv" hostile_acme.py "$w/srv.pem" "$w/srv.key"; then
 	ok "hostile server listens on loopback"
 else
-	notok "hostile server listens on loopback" "$(cat "$w/srv.err")"
+	notok "hostile server listens on loopback" "$(cat "$w/srv/err")"
 	exit 1
 fi
-P=$(cat "$w/port")
+P=$(cat "$w/srv/port")
 H=https://127.0.0.1:$P
 CA=$w/srv.pem
-: >"$w/log"
 
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$w/r.key" -subj /CN=a.hostile.test \
@@ -56,7 +52,7 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 
 # reqs CASE: the requests the server saw for CASE so far.
 reqs() {
-	grep -c "^$1 " "$w/log"
+	grep -c "^$1 " "$w/srv/log"
 }
 # timed CMD...: run CMD; elapsed seconds in T_SECS.
 timed() {
@@ -93,7 +89,7 @@ cp "$T_OUT" "$w/good.pem"
 check "good: the first poll of the authorizations a second after the answers" \
     awk '$1 == "good" && $3 ~ /^\/chal\// { c = $4 }
     $1 == "good" && $3 ~ /^\/authz\// && c && !a { a = $4 }
-    END { exit !(c && a - c >= 0.9) }' "$w/log"
+    END { exit !(c && a - c >= 0.9) }' "$w/srv/log"
 check "good: openssl verifies the chain against the server's root" \
     openssl verify -CAfile "$CA" -untrusted "$w/good.pem" "$w/good.pem"
 run sslm-acme-order -A "$w/acct" -D "$D" --ca-file "$CA" order "$w/r.csr"
@@ -165,7 +161,7 @@ hostile order orderids 'order/1: the order names 3 identifiers, 2 were asked for
 hostile order orderdup 'order/1: the order names dns A\.HOSTILE\.TEST twice$' 2 2
 hostile order manyauthz 'order/1: 100 authorizations for 2 identifiers$' 2 2
 check "manyauthz: no authorization was fetched" \
-    test "$(grep -c '^manyauthz POST /authz/' "$w/log")" -eq 0
+    test "$(grep -c '^manyauthz POST /authz/' "$w/srv/log")" -eq 0
 hostile order dupauthz 'authz/0: a second authorization for dns a\.hostile\.test$' 4 2
 hostile order nullauthz 'order/1: authorizations\[0\] is not a URL$' 2 2
 hostile order mixauthz 'order/1: 3 authorizations for 2 identifiers$' 2 2
@@ -189,10 +185,10 @@ order() {
 order ra0
 hostile finish ra0 'order/1: still processing after 10 polls$' 20 16 \
     -w 30 "$w/o-ra0.json"
-n=$(grep -c '^ra0 POST /order/1 ' "$w/log")
+n=$(grep -c '^ra0 POST /order/1 ' "$w/srv/log")
 check "ra0: exactly 10 polls of the order" test "$n" -eq 10
 awk '$1 == "ra0" && $3 == "/order/1" { if (p) print $4 - p; p = $4 }' \
-    "$w/log" >"$w/ra0.gaps"
+    "$w/srv/log" >"$w/ra0.gaps"
 check "ra0: at least 0.9 s between two polls (Retry-After: 0 is 1 s)" \
     awk 'BEGIN { m = 99 } { if ($1 < m) m = $1 } END { exit !(NR == 9 && m >= 0.9) }' \
     "$w/ra0.gaps"
@@ -204,7 +200,7 @@ expect_rc 0 "radate: issued after the wait"
 check "radate: openssl verifies the chain" \
     openssl verify -CAfile "$CA" -untrusted "$T_OUT" "$T_OUT"
 awk '$1 == "radate" && $3 ~ /^\/(finalize|order)\/1$/ { print $4 }' \
-    "$w/log" >"$w/radate.t"
+    "$w/srv/log" >"$w/radate.t"
 check "radate: the poll came at least 2 s after finalize (HTTP-date honoured)" \
     awk 'NR == 1 { f = $1 } NR == 2 { d = $1 - f } END { exit !(NR == 2 && d >= 2) }' \
     "$w/radate.t"

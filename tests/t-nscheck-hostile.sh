@@ -18,18 +18,14 @@ for p in python3 jq; do
 		exit 0
 	fi
 done
-trap '_pebble_kill "$w/dns.pid"' EXIT INT TERM
-python3 "$SSLM_TOP/tests/hostile_dns.py" "$w/port" "$w/log" \
-    >"$w/dns.err" 2>&1 &
-echo $! >"$w/dns.pid"
-if _pebble_poll 100 test -s "$w/port"; then
+trap 'hostile_stop "$w/dns"' EXIT INT TERM
+if hostile_start "$w/dns" hostile_dns.py; then
 	ok "hostile dns server listens on loopback"
 else
-	notok "hostile dns server listens on loopback" "$(cat "$w/dns.err")"
+	notok "hostile dns server listens on loopback" "$(cat "$w/dns/err")"
 	exit 1
 fi
-P=$(cat "$w/port")
-: >"$w/log"
+P=$(cat "$w/dns/port")
 
 # ns CASE RC REGEX MAXQ MAXSECS: sslm-nscheck -w 2 on CASE.test exits RC
 # with one line matching REGEX (none for 0), at most MAXQ queries and
@@ -40,7 +36,7 @@ ns() {
 	    {server: "127.0.0.1", port: $p}, present: [{name:
 	    ("_acme-challenge." + $a), type: "TXT", values: ["expected"]}],
 	    xtra_ns: []}' >"$w/$_c.json"
-	_n0=$(grep -c "^$_c " "$w/log")
+	_n0=$(grep -c "^$_c " "$w/dns/log")
 	_t0=$(date +%s)
 	run sslm-nscheck -p "$P" -w 2 "$w/$_c.json"
 	_secs=$(($(date +%s) - _t0))
@@ -61,7 +57,7 @@ ns() {
 	3) check "$_c: no report" test ! -s "$T_OUT" ;;
 	*) expect_jq ".apex == \"$_c.test\"" "$_c: a report for the apex" ;;
 	esac
-	_q=$(($(grep -c "^$_c " "$w/log") - _n0))
+	_q=$(($(grep -c "^$_c " "$w/dns/log") - _n0))
 	if [ "$_q" -le "$_mq" ]; then ok "$_c: at most $_mq queries"; else
 		notok "$_c: at most $_mq queries" "$_q"; fi
 	if [ "$_secs" -le "$_ms" ]; then ok "$_c: within $_ms s"; else
