@@ -1001,8 +1001,9 @@ int	 sslm_dns_serial_ge(uint32_t a, uint32_t b);
 /*
  * One query.  The caller sets srv, qname, qtype (LDNS_RR_TYPE_*) and rd;
  * sslm_dns_run fills in ans (the answer, freed by the caller with
- * ldns_pkt_free) or err (a short reason: "timeout", "connection
- * refused", "rcode REFUSED", ...).  tcp is set when the answer came over
+ * ldns_pkt_free) or err (a short reason: "timeout", "timeout, only
+ * malformed or mismatched answers", "connection refused", "rcode
+ * REFUSED", ...).  tcp is set when the answer came over
  * TCP.  The other fields are private.
  */
 struct sslm_dnsq {
@@ -1024,6 +1025,7 @@ struct sslm_dnsq {
 	size_t			 need;
 	long long		 deadline;
 	long long		 resend;
+	int			 ignored;	/* UDP answers that did not do */
 };
 
 /*

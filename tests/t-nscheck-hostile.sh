@@ -70,9 +70,10 @@ expect_jq '.converged and .serial == 1 and ([.servers[] | .records_ok] ==
 ns noaa 1 "ns\\.noaa\\.test \\(127\\.0\\.0\\.1 port $P\\): not authoritative$" 40 4
 expect_jq '.converged == false and .servers[0].error == "not authoritative"' \
     "noaa: the report names the server that is not authoritative"
-for c in wrongid ptrloop rdlen silent qmismatch; do
-	ns "$c" 3 "primary 127\\.0\\.0\\.1 port $P: $c\\.test SOA: timeout$" 6 3
+for c in wrongid ptrloop rdlen qmismatch; do
+	ns "$c" 3 "primary 127\\.0\\.0\\.1 port $P: $c\\.test SOA: timeout, only malformed or mismatched answers$" 6 3
 done
+ns silent 3 "primary 127\\.0\\.0\\.1 port $P: silent\\.test SOA: timeout$" 6 3
 ns trunc 3 "primary 127\\.0\\.0\\.1 port $P: trunc\\.test SOA: connection closed$" 4 3
 ns manyns 3 'manyns\.test: more than 32 NS records$' 4 3
 ns nsout 3 'nsout\.test: NS ns\.victim\.example\.org: no address from the primary' 4 3
