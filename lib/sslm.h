@@ -663,6 +663,11 @@ int	 sslm_status_print(FILE *, const json_t *);
 /* The lines of a status object in ssl-mgr 7.8's layout.  0 or -1. */
 int	 sslm_status_text(FILE *, const json_t *, int verbose);
 /*
+ * A status object on one line, for the log: "grp:svc: status N (word):
+ * curr DIR expires DATE: REASON; next none".  0 or -1.
+ */
+int	 sslm_status_line(FILE *, const json_t *);
+/*
  * "grp:svc: curr: <reason>" (or "next: ...", "no curr", "configuration:
  * ...") for a service whose status is not 0, as a new string; NULL when
  * it is fine (or out of memory).

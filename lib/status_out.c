@@ -296,6 +296,9 @@ sslm_status_text(FILE *fp, const json_t *st, int verbose)
 	const json_t	*c;
 	size_t		 i;
 
+	/* ssl-mgr's verbose trace of the status task */
+	if (verbose && fputs("    cert status\n", fp) == EOF)
+		return -1;
 	if (json_object_get(st, "error") != NULL)
 		return fprintf(fp, "         %-12s : error: %s\n", "config",
 		    json_string_value(json_object_get(st, "error"))) < 0 ?
@@ -310,6 +313,44 @@ sslm_status_text(FILE *fp, const json_t *st, int verbose)
 			return -1;
 	}
 	return 0;
+}
+
+/* One set of a status line: "curr DIR expires DATE: REASON". */
+static int
+line_set(FILE *fp, const char *l, const json_t *c)
+{
+	const char *e;
+
+	if (!json_is_object(c))
+		return fprintf(fp, "%s none", l) < 0 ? -1 : 0;
+	if ((e = json_string_value(json_object_get(c, "error"))) != NULL)
+		return fprintf(fp, "%s %s: %s", l, json_string_value(
+		    json_object_get(c, "dir")), e) < 0 ? -1 : 0;
+	return fprintf(fp, "%s %s expires %s: %s", l, json_string_value(
+	    json_object_get(c, "dir")), json_string_value(json_object_get(c,
+	    "not_after")), json_string_value(json_object_get(c, "reason"))) <
+	    0 ? -1 : 0;
+}
+
+int
+sslm_status_line(FILE *fp, const json_t *st)
+{
+	const char	*e;
+	json_int_t	 status = json_integer_value(json_object_get(st,
+			    "status"));
+
+	if (fprintf(fp, "%s:%s: status %d (%s): ", json_string_value(
+	    json_object_get(st, "group")), json_string_value(
+	    json_object_get(st, "service")), (int)status, status == 0 ?
+	    "fine" : status == 1 ? "due or late" : "failed") < 0)
+		return -1;
+	if ((e = json_string_value(json_object_get(st, "error"))) != NULL)
+		return fprintf(fp, "configuration: %s\n", e) < 0 ? -1 : 0;
+	if (line_set(fp, "curr", json_object_get(st, "curr")) == -1 ||
+	    fputs("; ", fp) == EOF ||
+	    line_set(fp, "next", json_object_get(st, "next")) == -1)
+		return -1;
+	return fputc('\n', fp) == EOF ? -1 : 0;
 }
 
 char *

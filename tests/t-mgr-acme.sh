@@ -151,7 +151,7 @@ chk "debug mode: next untouched" test "$(readlink "$t/certs/$zone/web-http/next"
 # ---- External Account Binding from the configuration ----------------------------------
 site eab
 mgr_service with-eab pebble-eab "e.$zone"
-run sslm-mgr -renew
+SSLM_TEST_STEPS=$w/eab.steps run sslm-mgr -renew
 expect_rc 0 "EAB: exit 0 with the key from ca-info.conf"
 chk "EAB: a certificate" test -s "$t/certs/$zone/with-eab/next/cert.pem"
 if grep -qF "$eabkey" "$t/logs/sslm" "$T_OUT" "$T_ERR"; then
@@ -159,6 +159,23 @@ if grep -qF "$eabkey" "$t/logs/sslm" "$T_OUT" "$T_ERR"; then
 else
 	ok "EAB: the HMAC key appears in no output or log"
 fi
+# A run killed right after the account was made leaves its scratch: the
+# key is not in it (it went through a pipe), and the next run removes it.
+n=$(awk '$2 == "acme-order" { print $1; exit }' "$w/eab.steps")
+site eab2
+mgr_service with-eab pebble-eab "e2.$zone"
+mkdir -p "$w/eabtmp"
+TMPDIR=$w/eabtmp SSLM_TEST_CRASH_AT=$n sslm-mgr -renew >/dev/null 2>&1
+chk "EAB: the killed run left its scratch (and an account)" test \
+    -n "$(ls "$w/eabtmp")" -a -s "$t/certs/$zone/with-eab/acme/account.json"
+if grep -rqF "$eabkey" "$w/eabtmp"; then
+	notok "EAB: the HMAC key is in no file of the scratch"
+else
+	ok "EAB: the HMAC key is in no file of the scratch"
+fi
+TMPDIR=$w/eabtmp run sslm-mgr -s
+chk "EAB: the next run removed the killed run's scratch" \
+    test "$(find "$w/eabtmp" -mindepth 1 | wc -l)" -eq 0
 site noeab
 mgr_service no-eab pebble-eab-missing "f.$zone"
 run sslm-mgr -renew

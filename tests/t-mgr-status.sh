@@ -49,11 +49,20 @@ snap() {
 # ---- status changes nothing ----------------------------------------------------
 : >"$w/ssh.calls"
 snap "$t" >"$w/before"
+cp "$t/logs/sslm" "$w/log.before"
 run sslm-mgr -s
 expect_rc 0 "status: a fine store exits 0"
 snap "$t" >"$w/after"
-check "status: store, production, logs unchanged (modes, mtimes, contents)" \
-    cmp "$w/before" "$w/after"
+# The log is the one change: the status lines appended (as ssl-mgr).
+grep -v -e "^$t/logs/sslm " -e "  $t/logs/sslm\$" "$w/before" >"$w/before.nolog"
+grep -v -e "^$t/logs/sslm " -e "  $t/logs/sslm\$" "$w/after" >"$w/after.nolog"
+check "status: store, production unchanged (modes, mtimes, contents)" \
+    cmp "$w/before.nolog" "$w/after.nolog"
+check "status: the log only grew (the old log is its start)" \
+    cmp -n "$(wc -c <"$w/log.before")" "$w/log.before" "$t/logs/sslm"
+check "status: what it appended is the status run" \
+    grep -q 'status: example.com:web-ec: status 0 (fine)' "$t/logs/sslm"
+snap "$t" >"$w/before"
 n=$(wc -l <"$w/ssh.calls")
 same "status: the remote host of [smtp] is not contacted" "$n" 0
 run sslm-mgr -s --json

@@ -381,3 +381,82 @@ cp "$c/ca/my-int/curr/cert.pem" "$(cd introot/certs/ca/my-root/curr &&
 run sslm-verify introot/certs/example.com/web-ec/noroot
 reason 'unable to get local issuer certificate' \
     "an intermediate under certs/ca is not trusted as a root"
+
+# The production copy (real directories under prod-certs) is in the same
+# tree: its ca group gives the roots; the CAs' own directories verify.
+psvc=$t/prod-certs/example.com/web-ec/curr
+check "ca-self store: a production copy of the service exists" \
+    test -s "$psvc/cert.pem" -a ! -L "$t/prod-certs/example.com/web-ec/curr"
+run sslm-verify -n www.example.com "$psvc"
+expect_rc 0 "production copy: valid without -C"
+same "production copy: says valid" "$(cat "$T_OUT")" "$psvc/cert.pem: valid"
+for ca in my-root my-int; do
+	run sslm-verify "$c/ca/$ca/curr"
+	expect_rc 0 "the CA $ca's own directory: valid without -C"
+	agree "the CA $ca" -CAfile "$sroot" -untrusted "$c/ca/$ca/curr/chain.pem" \
+	    "$c/ca/$ca/curr/cert.pem"
+done
+
+# ---- -t: ssl-mgr's text, the facts of each certificate from openssl ----------
+# want_text VERDICT REASON CERT CHAIN...: what -t -a @$at must print.
+at=$(($(date +%s) + 86400))
+want_text() {
+	python3 "$SSLM_TOP/tests/verify_text_oracle.py" "$at" "$@" >"$w/want.txt"
+}
+# text_is WHAT: stdout of the last run is $w/want.txt.
+text_is() {
+	if [ -s "$w/want.txt" ] && cmp -s "$T_OUT" "$w/want.txt"; then
+		ok "$1"
+	else
+		notok "$1" "$(diff "$w/want.txt" "$T_OUT" | head -20)"
+	fi
+}
+run sslm-verify -t -a "@$at" "$svc"
+expect_rc 0 "-t, store dir: exit 0"
+expect_err_lines 0 "-t, store dir: nothing on stderr"
+want_text Verified "" "$svc/cert.pem" "$svc/chain.pem"
+text_is "-t, store dir: ssl-mgr's form, the fields as openssl says"
+check "-t, store dir: ** Verified ** for grep" \
+    grep -qx '	Certificate \*\* Verified \*\*' "$T_OUT"
+same "-t, store dir: a block per certificate of chain.pem" \
+    "$(sed -n '/^Chain Info:$/,$p' "$T_OUT" | grep -c '^Subject  : ')" \
+    "$(grep -c 'BEGIN CERTIFICATE' "$svc/chain.pem")"
+run sslm-verify --text "$svc/fullchain.pem"
+expect_rc 0 "--text, a file of the store dir: exit 0"
+check "--text, a file of the store dir: Verified" \
+    grep -q '\*\* Verified \*\*' "$T_OUT"
+
+run sslm-verify -t -a "@$at" away
+expect_rc 1 "-t, out of the store: exit 1"
+expect_err_lines 1 "-t, out of the store: the reason line on stderr"
+why=$(sed 's/^sslm-verify: away\/cert.pem: //' "$T_ERR")
+want_text Failed "$why" away/cert.pem away/chain.pem
+text_is "-t, out of the store: Failed, Cert bad: the reason, the fields"
+check "-t, out of the store: the reason says to give -C" \
+    grep -q '^Cert bad: depth 2 .*(a private root: trust it with -C FILE)$' \
+    "$T_OUT"
+check "-t, out of the store: no Verified" test "$(grep -c Verified "$T_OUT")" = 0
+run sslm-verify -t -C "$sroot" -a "@$at" away
+expect_rc 0 "-t, out of the store with -C: exit 0"
+want_text Verified "" away/cert.pem away/chain.pem
+text_is "-t, out of the store with -C: Verified"
+run sslm-verify -t --at "$late" "$svc"
+expect_rc 1 "-t, store dir, expired: exit 1"
+check "-t, expired: Failed and the reason" grep -qx \
+    'Cert bad: depth 0 .*CN=example.com: certificate has expired' "$T_OUT"
+
+# The file form: the file's certificates, then the -c ones.
+run sslm-verify -t -a "@$at" -C root1.pem -c int.pem -c root1.pem full.pem
+expect_rc 0 "-t, file form: exit 0"
+want_text Verified "" full.pem int.pem root1.pem
+text_is "-t, file form: the file's certificates, then the -c files'"
+run sslm-verify -t -a "@$at" -C root1.pem -c int.pem -n mail.example.com leaf.pem
+expect_rc 1 "-t, file form, wrong name: exit 1"
+want_text Failed "depth 0 CN=www.example.com: hostname mismatch" leaf.pem int.pem
+text_is "-t, file form, wrong name: Failed and the reason"
+
+run sslm-verify -t -j "$svc"
+expect_rc 2 "-t with -j: usage error"
+sslm-verify -t "$svc" >/dev/full 2>"$T_ERR"
+T_RC=$?
+expect_rc 3 "-t on a full disk: exit 3"

@@ -24,6 +24,7 @@
 struct opts {
 	const char		*conf;		/* -c */
 	const char		*prom;		/* -p */
+	const char		*lines;		/* -L */
 	int			 json;		/* -j */
 	int			 verbose;	/* -v */
 	int			 bare;		/* -b */
@@ -36,7 +37,7 @@ static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: sslm-status [-bjqtv] [-a time] [-l late-mins] "
+	    "usage: sslm-status [-bjqtv] [-a time] [-L file] [-l late-mins] "
 	    "[-p file.prom]\n"
 	    "                   [-r roll-mins] -c conf.json "
 	    "[grp[:svc,...] ...]\n");
@@ -167,6 +168,30 @@ walk(const struct opts *o, const json_t *doc, struct sslm_sel *sel,
 	return sslm_sel_check(sel, nsel);
 }
 
+/* One line per service of all into path (sslm_status_line).  0 or -1. */
+static int
+write_lines(const char *path, const json_t *all)
+{
+	const json_t	*st;
+	FILE		*fp;
+	size_t		 i;
+	int		 rc = 0;
+
+	if ((fp = fopen(path, "w")) == NULL) {
+		sslm_warn("%s", path);
+		return -1;
+	}
+	json_array_foreach(all, i, st) {
+		if (sslm_status_line(fp, st) == -1)
+			rc = -1;
+	}
+	if (fclose(fp) == EOF)
+		rc = -1;
+	if (rc == -1)
+		sslm_warn("%s: write", path);
+	return rc;
+}
+
 /*
  * The one job: the status of the selected services of conf on stdout,
  * the metrics into o->prom, a line on stderr for each service that is
@@ -197,6 +222,8 @@ run(struct opts *o, char **argv, int argc)
 	if ((all = json_array()) == NULL || walk(o, doc, sel, nsel, all) ==
 	    -1)
 		goto out;
+	if (o->lines != NULL && write_lines(o->lines, all) == -1)
+		goto out;
 	if (o->prom != NULL) {
 		snprintf(lr, sizeof(lr), "%s/.last-run", json_string_value(
 		    json_object_get(doc, "certs_dir")));
@@ -220,13 +247,15 @@ out:
 	return rc;
 }
 
-int
-main(int argc, char *argv[])
+/* The options into o; exits 2 on a usage error, 0 for -h and -V. */
+static void
+parse_opts(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "at",		required_argument,	NULL, 'a' },
 		{ "bare",	no_argument,		NULL, 'b' },
 		{ "conf",	required_argument,	NULL, 'c' },
+		{ "lines",	required_argument,	NULL, 'L' },
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "late-mins",	required_argument,	NULL, 'l' },
 		{ "prom",	required_argument,	NULL, 'p' },
@@ -238,18 +267,13 @@ main(int argc, char *argv[])
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 }
 	};
-	struct opts	o;
-	int		ch, rc;
+	int ch;
 
-	sslm_setprogname(argv[0]);
-	memset(&o, 0, sizeof(o));
-	o.st.now = time(NULL);
-	o.st.late_mins = 2880;
-	while ((ch = getopt_long(argc, argv, "a:bc:hjl:p:qr:tvV", longopts,
+	while ((ch = getopt_long(argc, argv, "a:bc:hjL:l:p:qr:tvV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			if (sslm_parse_time(optarg, &o.st.now) == -1) {
+			if (sslm_parse_time(optarg, &o->st.now) == -1) {
 				sslm_warnx("%s: not a time (YYYY-MM-DD, "
 				    "YYYY-MM-DDTHH:MM:SSZ or @seconds)",
 				    optarg);
@@ -257,35 +281,38 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'b':
-			o.bare = 1;
+			o->bare = 1;
 			break;
 		case 'c':
-			o.conf = optarg;
+			o->conf = optarg;
 			break;
 		case 'j':
-			o.json = 1;
+			o->json = 1;
+			break;
+		case 'L':
+			o->lines = optarg;
 			break;
 		case 'l':
-			o.st.late_mins = minutes("--late-mins", optarg);
+			o->st.late_mins = minutes("--late-mins", optarg);
 			break;
 		case 'p':
-			o.prom = optarg;
+			o->prom = optarg;
 			break;
 		case 'q':
-			o.quiet = 1;
+			o->quiet = 1;
 			break;
 		case 'r':
-			o.roll_mins = optarg;
-			o.st.roll_mins = minutes("--roll-mins", optarg);
+			o->roll_mins = optarg;
+			o->st.roll_mins = minutes("--roll-mins", optarg);
 			break;
 		case 't':
-			o.st.test = 1;
+			o->st.test = 1;
 			break;
 		case 'v':
-			o.verbose = 1;
+			o->verbose = 1;
 			break;
 		case 'V':
-			return sslm_version();
+			exit(sslm_version());
 		case 'h':
 			usage(SSLM_EXIT_OK);
 			break;
@@ -293,8 +320,21 @@ main(int argc, char *argv[])
 			usage(SSLM_EXIT_USAGE);
 		}
 	}
-	if (o.conf == NULL)
+	if (o->conf == NULL)
 		usage(SSLM_EXIT_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts	o;
+	int		rc;
+
+	sslm_setprogname(argv[0]);
+	memset(&o, 0, sizeof(o));
+	o.st.now = time(NULL);
+	o.st.late_mins = 2880;
+	parse_opts(argc, argv, &o);
 	rc = run(&o, argv + optind, argc - optind);
 	if (sslm_flush_stdout() == -1)
 		rc = SSLM_EXIT_FAIL;

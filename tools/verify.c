@@ -3,6 +3,8 @@
  * sslm-verify: is a certificate valid now (or at a given time), against
  * its chain and a trust store, for a name, with a key?  A predicate: exit
  * 0 valid, 1 not valid (one reason line on stderr), 3 unreadable input.
+ * The verdict is a line, JSON, or ssl-mgr's text with the facts of every
+ * certificate (sslm-info's summary).
  */
 #include <sys/stat.h>
 
@@ -39,6 +41,7 @@ struct opts {
 	int		 nchains;
 	int		 purpose;	/* X509_PURPOSE_* */
 	int		 json;
+	int		 text;		/* -t: ssl-mgr's form */
 	int		 at_set;
 	time_t		 at;
 };
@@ -57,7 +60,7 @@ static void
 usage(int status)
 {
 	fprintf(status == SSLM_EXIT_OK ? stdout : stderr,
-	    "usage: sslm-verify [-j] [-a time] [-C cafile] [-c chain] "
+	    "usage: sslm-verify [-j | -t] [-a time] [-C cafile] [-c chain] "
 	    "[-k keyfile] [-n host]\n"
 	    "                   [-p any|sslserver|sslclient] "
 	    "[cert | dir]\n");
@@ -126,24 +129,79 @@ cert_json(X509 *x)
 	return j;
 }
 
+/* ssl-mgr's rule above and below the verdict. */
+#define TEXT_RULE	"-------------------"
+
+/*
+ * The facts of certs[from..to) as sslm-info's summary, each followed by
+ * an empty line.  0, or -1 on a failure (warned) or a write error.
+ */
+static int
+text_certs(STACK_OF(X509) *certs, int from, int to, time_t now)
+{
+	json_t	*f;
+	int	 i, rc;
+
+	for (i = from; i < to; i++) {
+		if ((f = sslm_info_cert(sk_X509_value(certs, i), now)) == NULL)
+			return -1;
+		rc = sslm_info_text(stdout, f, now);
+		json_decref(f);
+		if (rc == -1 || putchar('\n') == EOF)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * ssl-mgr's sslm-verify text: the verdict between rules, "Cert bad:" and
+ * the reason when not valid, then the facts of the certificate file's
+ * certificates (the first ncert of certs) and of the chain's (the rest).
+ */
+static int
+text_report(const struct opts *o, STACK_OF(X509) *certs, int ncert,
+    const struct result *r, const char *why)
+{
+	time_t	 now = o->at_set ? o->at : time(NULL);
+
+	if (printf("%s\n\tCertificate ** %s **\n", TEXT_RULE,
+	    r->valid ? "Verified" : "Failed") < 0 ||
+	    (!r->valid && printf("Cert bad: %s\n", why) < 0) ||
+	    printf("Certificate Info:\n") < 0 ||
+	    text_certs(certs, 0, ncert, now) == -1 ||
+	    printf("\n%s\nChain Info:\n", TEXT_RULE) < 0 ||
+	    text_certs(certs, ncert, sk_X509_num(certs), now) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The verdict: the reason line on stderr when not valid, then on stdout
+ * "label: valid", the JSON object or ssl-mgr's text.  certs holds the
+ * certificate file's ncert certificates, then the chain's.
+ */
 static int
 report(const struct opts *o, const char *label, X509_STORE_CTX *ctx,
-    X509 *leaf, const struct result *r)
+    STACK_OF(X509) *certs, int ncert, const struct result *r)
 {
 	STACK_OF(X509)	*chain;
+	X509		*leaf = sk_X509_value(certs, 0);
 	json_t		*j = NULL, *a;
-	char		*dn;
+	char		*dn, why[1024] = "";
 	int		 i, rc = -1;
 
 	if (!r->valid) {
 		dn = sslm_info_name(X509_get_subject_name(r->bad));
-		sslm_warnx("%s: depth %d %s: %s%s", label, r->depth,
+		snprintf(why, sizeof(why), "depth %d %s: %s%s", r->depth,
 		    dn != NULL ? dn : "?", r->error, r->private_root == 1 ?
 		    " (a private root: trust it with -C FILE)" :
 		    r->private_root == 2 ? " (a private root: trust it with "
 		    "-C FILE; an intermediate: give it with -c FILE)" : "");
 		free(dn);
+		sslm_warnx("%s: %s", label, why);
 	}
+	if (o->text)
+		return text_report(o, certs, ncert, r, why);
 	if (!o->json) {
 		if (r->valid && printf("%s: valid\n", label) < 0)
 			return -1;
@@ -342,7 +400,7 @@ run(struct opts *o, const char *arg)
 	X509		*leaf, *x;
 	struct result	 r = { 1, NULL, -1, NULL, -1, 0 };
 	char		 cert[PATH_MAX], chain[PATH_MAX], *files[1];
-	int		 form, v, rc = SSLM_EXIT_FAIL;
+	int		 form, ncert, v, rc = SSLM_EXIT_FAIL;
 
 	if ((form = store_form(arg, cert, chain, sizeof(cert))) == -1) {
 		sslm_warnx("%s: no cert.pem and chain.pem there", arg);
@@ -356,6 +414,7 @@ run(struct opts *o, const char *arg)
 		goto out;
 	}
 	/* chain.pem of the store's form first, then the -c files. */
+	ncert = sk_X509_num(certs);
 	if (form)
 		o->chains[o->nchains++] = chain;
 	if ((more = sslm_chain_read(o->chains, o->nchains,
@@ -401,7 +460,7 @@ run(struct opts *o, const char *arg)
 		r.error = "key does not match the certificate";
 		r.bad = leaf;
 	}
-	if (report(o, form ? cert : arg, ctx, leaf, &r) == -1)
+	if (report(o, form ? cert : arg, ctx, certs, ncert, &r) == -1)
 		goto out;
 	rc = r.valid ? SSLM_EXIT_OK : SSLM_EXIT_NO;
 out:
@@ -428,6 +487,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		{ "key",	required_argument,	NULL,	'k' },
 		{ "name",	required_argument,	NULL,	'n' },
 		{ "purpose",	required_argument,	NULL,	'p' },
+		{ "text",	no_argument,		NULL,	't' },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ "version",	no_argument,		NULL,	'V' },
 		{ NULL,		0,			NULL,	0 }
@@ -440,7 +500,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		sslm_warn("argv");
 		exit(SSLM_EXIT_FAIL);
 	}
-	while ((ch = getopt_long(argc, argv, "a:C:c:hjk:n:p:V", longopts,
+	while ((ch = getopt_long(argc, argv, "a:C:c:hjk:n:p:tV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -474,6 +534,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			if ((o->purpose = purpose(optarg)) == -1)
 				usage(SSLM_EXIT_USAGE);
 			break;
+		case 't':
+			o->text = 1;
+			break;
 		case 'V':
 			free(o->chains);
 			exit(sslm_version());
@@ -486,7 +549,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1)
+	if (argc > 1 || (o->json && o->text))
 		usage(SSLM_EXIT_USAGE);
 	if (o->keyfile != NULL && strcmp(o->keyfile, "-") == 0 &&
 	    (argc == 0 || strcmp(argv[0], "-") == 0)) {

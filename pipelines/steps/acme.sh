@@ -81,16 +81,28 @@ acme_order() {
 	_email=$(jq -r .x509.email "$svc") || {
 		fail_msg="$svc: cannot read x509.email"; return 1; }
 	[ -z "$_email" ] || set -- "$@" -e "$_email"
+	# The EAB key goes from sslm-conf to the account tool through a pipe:
+	# it is never written to a file.
+	_acrc=0
 	if [ "$a_eab" = true ]; then
-		sslm-conf -c "$confdir" -K "$signer_ca" >"$tmp/eab" 2>"$tmp/err" || {
-			fail_msg="EAB key of $signer_ca: $(tail -1 "$tmp/err")"
-			return 1; }
-		set -- "$@" --eab-kid "$a_kid" --eab-key-file "$tmp/eab"
+		set -- "$@" --eab-kid "$a_kid" --eab-key-file -
+		rm -f "$tmp/eab.failed"
+		# shellcheck disable=SC2310 # the tool's status, no more
+		{ sslm-conf -c "$confdir" -K "$signer_ca" 2>"$tmp/eab.err" ||
+		    echo "$?" >"$tmp/eab.failed"; } |
+		    run_acme sslm-acme-account create "$@" >"$tmp/acct.json" \
+		    2>"$tmp/err" || _acrc=$?
+		if [ -e "$tmp/eab.failed" ]; then
+			_why=$(tail -1 "$tmp/eab.err") || _why=""
+			fail_msg="EAB key of $signer_ca: ${_why:-sslm-conf failed}"
+			return 1
+		fi
+	else
+		# shellcheck disable=SC2310 # the tool's status, no more
+		run_acme sslm-acme-account create "$@" >"$tmp/acct.json" \
+		    2>"$tmp/err" || _acrc=$?
 	fi
-	# shellcheck disable=SC2310 # the tool's status, no more
-	if ! run_acme sslm-acme-account create "$@" >"$tmp/acct.json" \
-	    2>"$tmp/err"; then
-		rm -f "$tmp/eab"
+	if [ "$_acrc" -ne 0 ]; then
 		_why=$(tail -1 "$tmp/err") || _why=""
 		fail_msg="ACME account: $_why"
 		case "$_why" in
@@ -100,7 +112,6 @@ acme_order() {
 		esac
 		return 1
 	fi
-	rm -f "$tmp/eab"
 	step "acme-order"
 	set -- -c "$a_val"
 	[ -z "$a_prof" ] || set -- "$@" --profile "$a_prof"
@@ -378,7 +389,7 @@ acme_unpublish() {
 			[ -e "$_a" ] || continue
 			_a=${_a##*/}
 			while IFS= read -r _d; do
-				: >"$_d/acme-challenge.$_a" 2>/dev/null || true
+				true >"$_d/acme-challenge.$_a" 2>/dev/null || true
 			done <"$tmp/acme_dirs"
 			awk '{ print $1 }' "$tmp/txt/$_a" | sort -u |
 			    jq -R -s 'split("\n") | map(select(length > 0)) |

@@ -45,6 +45,7 @@ clean_service() {
 # clean_run: clean_service for every service of the run, or with
 # -clean-all for every service directory of a group conf.d has.
 clean_run() {
+	log "cleaning: keeping $o_clean_keep unused sets per service"
 	if [ "$o_clean_all" -eq 1 ]; then
 		for gd in "$certs"/*/; do
 			gd=${gd%/}

@@ -142,7 +142,16 @@ certfact() {
 	    "$tmp/certfact.json"
 }
 
+# tool_warnings: what the tool that just succeeded said on $tmp/err (its
+# warnings), on standard error and in the log, naming the service.
+tool_warnings() {
+	[ -s "$tmp/err" ] || return 0
+	while IFS= read -r _tw; do
+		[ -z "$_tw" ] || warn "$g:$s: $_tw"
+	done <"$tmp/err"
+}
 
+# service_failed REASON: the service in hand failed; said and counted.
 service_failed() {
 	failed="$failed $g:$s"
 	nfailed=$((nfailed + 1))

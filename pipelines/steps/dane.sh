@@ -204,6 +204,7 @@ build_apex() {
 		{ cp "$_new" "$_f.tmp" && chmod 0644 "$_f.tmp" &&
 		    sync "$_f.tmp" && mv -f "$_f.tmp" "$_f"; } ||
 		    die "$_f: cannot write the TLSA records of $g"
+		log "  $g: tlsa.$g written"
 	else
 		if [ ! -e "$_f" ]; then
 			tlsa_dirs_sync
@@ -211,6 +212,7 @@ build_apex() {
 		fi
 		step "apex-tlsa"
 		rm -f "$_f" || die "$_f: cannot remove"
+		log "  $g: tlsa.$g removed: no TLSA records left"
 		_nw=""
 	fi
 	sync "$certs/$g" || die "$certs/$g: cannot sync"
@@ -252,11 +254,14 @@ dns_update() {
 	fi
 	set -- -s "$upd_server" -p "$upd_port" -z "$1" "$2"
 	[ -z "$upd_key" ] || set -- -k "$upd_key" "$@"
-	if ! sslm-dnsupdate "$@" >>"$logfile" 2>"$tmp/upd.err"; then
+	if ! sslm-dnsupdate "$@" >"$tmp/upd.out" 2>"$tmp/upd.err"; then
+		log_file "$tmp/upd.out" "    "
 		_why=$(tail -1 "$tmp/upd.err") || _why=""
 		warn "dns update of $_uz at $upd_server: $_why"
 		return 1
 	fi
+	log_file "$tmp/upd.out" "    "
+	sayv "  dns update of $_uz sent to $upd_server"
 }
 
 # tlsa_update OLD NEW: the TLSA RRsets of the apex file NEW replace those
@@ -307,9 +312,14 @@ tlsa_dirs_sync() {
 				rm -f "$_d/.tlsa.$g.tmp"
 				warn "$_d/tlsa.$g: copy failed"
 				tlsa_copy_failed=1
+				continue
 			fi
+			log "  $g: tlsa.$g copied to $_d"
+		elif rm -f "$_d/tlsa.$g"; then
+			log "  $g: tlsa.$g removed from $_d"
 		else
-			rm -f "$_d/tlsa.$g"
+			warn "$_d/tlsa.$g: cannot remove"
+			tlsa_copy_failed=1
 		fi
 	done <"$tmp/tlsa_dirs"
 }

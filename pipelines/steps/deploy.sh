@@ -22,20 +22,27 @@
 #          run_cmd and dns_restart the status of the command.
 
 # run_logged CMD...: CMD with no input, its output in $tmp/cmd.out (for
-# cmd_reason) and appended to the log; returns its status.  9>&-: a daemon
-# a command starts must not hold the store's lock; 3<&-: nor the input of
-# the reload loop (a file of the scratch).
+# cmd_reason) and in the log, each line under the command; returns its
+# status.  9>&-: a daemon a command starts must not hold the store's
+# lock; 8>&-: nor the log's FIFO; 3<&-: nor the input of the reload loop
+# (a file of the scratch).
 run_logged() {
 	_lrc=0
-	"$@" </dev/null >"$tmp/cmd.out" 2>&1 3<&- 9>&- || _lrc=$?
-	cat "$tmp/cmd.out" >>"$logfile" 2>/dev/null || true
+	"$@" </dev/null >"$tmp/cmd.out" 2>&1 3<&- 4<&- 6<&- 8>&- 9>&- ||
+	    _lrc=$?
+	log_file "$tmp/cmd.out" "      | "
 	return "$_lrc"
 }
 
-# dns_restart APEX...: every [dns] restart_cmd with --serial_bump.
+# dns_restart APEX...: every [dns] restart_cmd with --serial_bump.  Each
+# entry is one program path, not split and not expanded (sslm.conf(5));
+# sslm-conf refused control characters, so it is one line of the list.
 dns_restart() {
 	[ "$dns_nrestart" -gt 0 ] || return 0
-	for _p in $(jget '.dns.restart_cmd[][0]'); do
+	jq -r '.dns.restart_cmd[][0]' "$conf" >"$tmp/dns.progs" ||
+	    die "$conf: cannot read [dns] restart_cmd"
+	while IFS= read -r _p <&4; do
+		[ -n "$_p" ] || continue
 		if [ "$o_debug" -eq 1 ]; then
 			say "    debug: would run $_p --serial_bump $*"
 		else
@@ -47,8 +54,9 @@ dns_restart() {
 				warn "dns: $_p --serial_bump $* failed (status $_drc): $_why"
 				return 1
 			fi
+			say "    dns: $_p --serial_bump $*: done"
 		fi
-	done
+	done 4<"$tmp/dns.progs"
 }
 
 # acme_dns_wait: the dns_check_delay floor, then until the TXT records are
@@ -104,6 +112,7 @@ deploy_prod() {
 			_nch=$(jq '(.changed | length) + (.tlsa_changed | length)' \
 			    "$tmp/prod.json") || die "$tmp/prod.json: not sslm-prodcopy's report"
 		fi
+		[ "$o_debug" -eq 1 ] || prod_report
 		if [ "$_nch" -gt 0 ]; then
 			prod_changed=1
 			if [ "$o_debug" -eq 1 ]; then
@@ -130,6 +139,40 @@ deploy_prod() {
 	fi
 }
 
+# prod_report: from sslm-prodcopy's report, a line for each service whose
+# production copy changed (which sets, as the store names them now), for
+# each apex TLSA file, and for each remote host (copied, or why not).
+prod_report() {
+	[ -s "$tmp/prod.json" ] || return 0
+	jq -r '(.changed[] | ["svc", .group, .service, .curr, .next]),
+	    (.tlsa_changed[] | ["tlsa", .]),
+	    (.remote[] | ["host", .host, .ok, (.error // "")]) | @tsv' \
+	    "$tmp/prod.json" >"$tmp/prod.lines" ||
+	    die "$tmp/prod.json: not sslm-prodcopy's report"
+	while IFS=$TAB read -r _k _a _b _c _d; do
+		case "$_k" in
+		svc)
+			_what=""
+			for _l in curr next; do
+				[ "$_l" = curr ] && _ch=$_c || _ch=$_d
+				[ "$_ch" = true ] || continue
+				_t=$(link_target "$certs/$_a/$_b" "$_l")
+				[ -n "$_t" ] || _t=removed
+				_what="$_what, $_l $_t"
+			done
+			say "production: $_a:$_b: ${_what#, }" ;;
+		tlsa)
+			say "production: tlsa.$_a updated" ;;
+		host)
+			if [ "$_b" = true ]; then
+				say "production: copied to $_a"
+			else
+				log "production: copy to $_a failed: $_c"
+			fi ;;
+		esac
+	done <"$tmp/prod.lines"
+}
+
 # deploy_post_copy: every post_copy_cmd, after a production change or
 # with dev -certs-prod; a failure is a warning.
 deploy_post_copy() {
@@ -149,6 +192,8 @@ deploy_post_copy() {
 				if [ "$_prc" -ne 0 ]; then
 					_why=$(cmd_reason "$tmp/cmd.out")
 					warn "post_copy_cmd $* $h failed (status $_prc, continuing): $_why"
+				else
+					say "post copy: $* $h: done"
 				fi
 			fi
 			i=$((i + 1))
@@ -207,7 +252,9 @@ deploy_reloads() {
 				continue
 			fi
 			say "  $cls: reload"
-			for h in $(jget ".servers.$cls.servers[]"); do
+			jq -r ".servers.$cls.servers[]" "$conf" >"$tmp/hosts" ||
+			    die "$conf: cannot read the servers of $cls"
+			while IFS= read -r h <&6; do
 				c=0
 				while [ "$c" -lt "$nc" ]; do
 					jq -r ".servers.$cls.restart_cmd[$c][]" "$conf" >"$tmp/words"
@@ -221,10 +268,12 @@ deploy_reloads() {
 						_why=$(cmd_reason "$tmp/cmd.out")
 						warn "$cls: $h: $* failed (status $_crc): $_why"
 						reload_failed=1
+					elif [ "$o_debug" -eq 0 ]; then
+						say "    $cls: $h: $*: done"
 					fi
 					c=$((c + 1))
 				done
-			done
+			done 6<"$tmp/hosts"
 		done 3<"$tmp/classes.tsv"
 		# DNS last: servers reload before the zone drops the old records.
 		dns_fire=0

@@ -111,9 +111,12 @@ make_set() {
 		step "keygen"
 		sslm-keygen -s "$svc" -o "$_n/privkey.pem" 2>"$tmp/err" || {
 			fail_msg="keygen: $(tail -1 "$tmp/err")"; return 1; }
+		tool_warnings
+		sayv "            new key pair"
 	elif [ -n "$_src" ] && [ -s "$_src/privkey.pem" ]; then
 		cp -p "$_src/privkey.pem" "$_n/privkey.pem" || {
 			fail_msg="$_n/privkey.pem: cannot copy the key"; return 1; }
+		sayv "            key kept from ${_src#"$sdir"/}"
 	elif [ "$t_copy" -eq 1 ]; then
 		fail_msg="no key to reuse: curr has no privkey.pem (renew without -r)"
 		return 1
@@ -128,9 +131,12 @@ make_set() {
 		sslm-csrgen -k "$_n/privkey.pem" -s "$svc" >"$_n/csr.pem" \
 		    2>"$tmp/err" || {
 			fail_msg="csrgen: $(tail -1 "$tmp/err")"; return 1; }
+		tool_warnings
+		sayv "            new CSR"
 	else
 		cp -p "$_src/csr.pem" "$_n/csr.pem" || {
 			fail_msg="$_n/csr.pem: cannot copy the CSR"; return 1; }
+		sayv "            CSR kept from ${_src#"$sdir"/}"
 	fi
 	[ "$t_new_cert" -eq 1 ] || [ "$t_renew_due" -eq 1 ] ||
 	    return "$MAKE_SET_OK"
@@ -141,6 +147,8 @@ make_set() {
 		sslm-casign --self -K "$_n/privkey.pem" -s "$svc" \
 		    "$_n/csr.pem" >"$_n/cert.pem" 2>"$tmp/err" || {
 			fail_msg="casign: $(tail -1 "$tmp/err")"; return 1; }
+		tool_warnings
+		sayv "            new cert: self-signed"
 		{ cp "$_n/cert.pem" "$_n/chain.pem" &&
 		    cp "$_n/cert.pem" "$_n/fullchain.pem" &&
 		    cat "$_n/privkey.pem" "$_n/cert.pem" >"$_n/bundle.pem"; } || {
@@ -158,12 +166,15 @@ make_set() {
 		sslm-casign -K "$_ca/privkey.pem" -C "$_ca/cert.pem" -s "$_cj" \
 		    "$_n/csr.pem" >"$_n/cert.pem" 2>"$tmp/err" || {
 			fail_msg="casign: $(tail -1 "$tmp/err")"; return 1; }
+		tool_warnings
+		sayv "            new cert: signed by $signer_ca"
 		step "chainbuild"
 		cat "$_n/cert.pem" "$_ca/fullchain.pem" >"$tmp/certs.pem" || {
 			fail_msg="$tmp/certs.pem: cannot write"; return 1; }
 		sslm-chainbuild -k "$_n/privkey.pem" -o "$_n" "$tmp/certs.pem" \
 		    2>"$tmp/err" || {
 			fail_msg="chainbuild: $(tail -1 "$tmp/err")"; return 1; }
+		tool_warnings
 		;;
 	acme)
 		# shellcheck disable=SC2310 # acme_order checks its commands
@@ -196,6 +207,8 @@ make_tlsa() {
 	fi
 	sslm-tlsagen "$@" >"$_td/tlsa.rr" 2>"$tmp/err" || {
 		fail_msg="tlsagen: $(tail -1 "$tmp/err")"; return 1; }
+	tool_warnings
+	sayv "            TLSA records written: tlsa.rr"
 }
 
 # public_modes DIR: what servers and DNS tools read is 0644; keys and
@@ -237,6 +250,8 @@ do_renew() {
 		say "            $due_msg"
 	elif [ -z "$_curr" ]; then
 		say "            no curr cert (first cert or missed roll): new cert"
+	else
+		sayv "            new set without the expiry check (-f or dev)"
 	fi
 	# A complete next still waiting for its roll is kept: another would
 	# cost an ACME order and restart the DANE clock.  -f makes a new one;
@@ -298,6 +313,7 @@ publish_set() {
 	step "link-next"
 	set_link "$sdir" next "db/$stamp"
 	changed_services="$changed_services $g:$s"
+	sayv "            next is now db/$stamp"
 	if [ -s "$sdir/db/$stamp/cert.pem" ]; then
 		# shellcheck disable=SC2310 # it checks its commands
 		_na=$(certfact "$sdir/db/$stamp/cert.pem" .not_after) ||

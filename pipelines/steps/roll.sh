@@ -74,6 +74,8 @@ do_roll() {
 		sayv "            okay to roll: next is $_mins mins old"
 		# shellcheck disable=SC2310 # a predicate; it checks its commands
 		dane_gate "$sdir/$_nx" || return 0
+	elif [ -z "$_cu" ]; then
+		sayv "            okay to roll: no curr"
 	fi
 	next_to_curr
 }

@@ -32,6 +32,17 @@ st_run() {
 	sslm-status -c "$conf" -r "$o_roll_mins" -l "$o_late" "$@"
 }
 
+# st_show ARGS...: st_run ARGS with the status of each service, a line
+# each, into the log too; its status.
+st_show() {
+	[ -z "$logfile" ] || set -- -L "$tmp/st.lines" "$@"
+	_sr=0
+	# shellcheck disable=SC2310 # the tool's status
+	st_run "$@" || _sr=$?
+	[ -z "$logfile" ] || log_file "$tmp/st.lines" "status: "
+	return "$_sr"
+}
+
 # status_show: the status of every service of the run in one sslm-status
 # (reads only: the cached ARI state of an ACME service and the recorded
 # $sdir/.tlsa-seen, no DNS): the text on stdout, or with --json the
@@ -42,11 +53,11 @@ status_show() {
 	st_rc=0
 	if [ "$o_json" -eq 1 ]; then
 		# shellcheck disable=SC2310 # the tool's status
-		st_run -j -a "@$st_now" >"$tmp/status.jsonl" \
+		st_show -j -a "@$st_now" >"$tmp/status.jsonl" \
 		    2>"$tmp/st.err" || st_rc=$?
 	else
 		# shellcheck disable=SC2310 # the tool's status
-		st_run -a "@$st_now" 2>"$tmp/st.err" || st_rc=$?
+		st_show -a "@$st_now" 2>"$tmp/st.err" || st_rc=$?
 	fi
 }
 
@@ -56,11 +67,11 @@ status_show() {
 status_one() {
 	if [ "$o_json" -eq 1 ]; then
 		# shellcheck disable=SC2310 # the tool's status
-		st_run -b -j -a "@$st_now" "$g:$s" >>"$tmp/status.jsonl" ||
+		st_show -b -j -a "@$st_now" "$g:$s" >>"$tmp/status.jsonl" ||
 		    die "$g:$s: cannot tell its status"
 	else
 		# shellcheck disable=SC2310 # the tool's status
-		st_run -b -a "@$st_now" "$g:$s" ||
+		st_show -b -a "@$st_now" "$g:$s" ||
 		    die "$g:$s: cannot tell its status"
 	fi
 }
@@ -150,5 +161,6 @@ status_finish() {
 	# The services that are not fine, one line each, in sslm-mgr's name.
 	sed "s/^sslm-status: /$PROG: /" "$tmp/st.err" >&2
 	st_final=$_rc
+	log "done: status $_rc"
 	exit "$_rc"
 }
