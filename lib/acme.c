@@ -32,6 +32,10 @@
 #define TRANSPORT_TRIES	5	/* attempts for broken answers and 5xx */
 #define CONNECT_MS	10000L	/* TCP connect and TLS handshake, each try */
 #define STALL_SECS	30L	/* an answer that sends no byte this long */
+#define POLL_FLOOR_MS	1000LL	/* first pause of a polling loop */
+#define POLL_STEP_MS	10000LL	/* the pause grows up to this */
+#define RETRY_MIN	1L	/* Retry-After is kept within these seconds */
+#define RETRY_MAX	60L
 
 struct sslm_acme {
 	CURL		*curl;
@@ -52,6 +56,8 @@ struct sslm_acme {
 	struct sslm_acme_resp *cur;
 	size_t		 max;
 	int		 toobig;
+	int		 hdrbig;
+	int		 inhdr;		/* between status line and blank line */
 	size_t		 hdrlen;
 };
 
@@ -86,18 +92,42 @@ sslm_acme_sleep(struct sslm_acme *a, long long ms, const char *what)
 	return 0;
 }
 
+/* Retry-After seconds as a pause in ms, within RETRY_MIN..RETRY_MAX. */
+static long long
+retry_ms(long secs)
+{
+	if (secs < RETRY_MIN)
+		secs = RETRY_MIN;
+	if (secs > RETRY_MAX)
+		secs = RETRY_MAX;
+	return (long long)secs * 1000;
+}
+
+void
+sslm_acme_poll_init(struct sslm_acme_poll *p)
+{
+	p->backoff = POLL_FLOOR_MS;
+	p->n = 0;
+}
+
 int
 sslm_acme_poll_wait(struct sslm_acme *a, const struct sslm_acme_resp *r,
-    long long *backoff, const char *what)
+    struct sslm_acme_poll *p, const char *url, const char *state)
 {
 	long long ms;
 
-	ms = *backoff;
+	if (p->n >= SSLM_ACME_POLLS) {
+		sslm_warnx("%s: still %s after %d polls", url, state, p->n);
+		return -1;
+	}
+	p->n++;
+	ms = p->backoff;
 	if (r != NULL && r->retry_after >= 0)
-		ms = r->retry_after * 1000;
-	if (*backoff < 4000)
-		*backoff *= 2;
-	return sslm_acme_sleep(a, ms, what);
+		ms = retry_ms(r->retry_after);
+	p->backoff *= 2;
+	if (p->backoff > POLL_STEP_MS)
+		p->backoff = POLL_STEP_MS;
+	return sslm_acme_sleep(a, ms, url);
 }
 
 /* ---- URLs --------------------------------------------------------------- */
@@ -231,8 +261,11 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 	time_t			 t;
 
 	n *= sz;
-	if ((a->hdrlen += n) > HDR_MAX)
+	if ((a->hdrlen += n) > HDR_MAX) {
+		a->hdrbig = 1;
 		return 0;
+	}
+	a->inhdr = !(n <= 2 && (n == 0 || p[0] == '\r' || p[0] == '\n'));
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* a new response (after 100 Continue): forget the old one */
 		free(r->location);
@@ -347,6 +380,8 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 	a->cur = r;
 	a->max = max;
 	a->toobig = 0;
+	a->hdrbig = 0;
+	a->inhdr = 0;
 	a->hdrlen = 0;
 	a->err[0] = '\0';
 	left = (long)ms_left(a);
@@ -384,9 +419,27 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 		*err = CURLE_WRITE_ERROR;
 		return -1;
 	}
+	/*
+	 * libcurl refuses a header line over its own limit with "out of
+	 * memory" and no message: that is the case while the headers of an
+	 * answer arrive.
+	 */
+	if (a->hdrbig || (e == CURLE_OUT_OF_MEMORY && a->inhdr)) {
+		sslm_warnx("%s: header too large (over %d bytes)", url,
+		    a->hdrbig ? HDR_MAX : CURL_MAX_HTTP_HEADER);
+		*err = CURLE_WRITE_ERROR;
+		return -1;
+	}
 	if (e != CURLE_OK && unreachable(a, e, left)) {
 		*err = CURLE_COULDNT_CONNECT;
 		sslm_warnx("%s: %s", url, a->err);
+		return -1;
+	}
+	if (e == CURLE_OPERATION_TIMEDOUT && ms_left(a) <= 0) {
+		/* not worth another try: there is no time left for one */
+		*err = CURLE_COULDNT_CONNECT;
+		sslm_warnx("%s: no complete answer before the deadline of %d "
+		    "seconds", url, a->seconds);
 		return -1;
 	}
 	if (e != CURLE_OK) {
@@ -421,7 +474,7 @@ http(struct sslm_acme *a, const char *method, const char *url,
 			    i == TRANSPORT_TRIES)
 				return 0;
 			if (r->retry_after >= 0)
-				wait = r->retry_after * 1000;
+				wait = retry_ms(r->retry_after);
 			if (wait >= ms_left(a))
 				return 0;
 		} else {
@@ -451,6 +504,12 @@ clean(char *buf, size_t len, const char *s)
 		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
 		    s[i];
 	buf[i] = '\0';
+}
+
+void
+sslm_acme_printable(char *buf, size_t len, const char *s)
+{
+	clean(buf, len, s);
 }
 
 /*

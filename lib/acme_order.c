@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * acme_order.c: what an ACME order names: the identifiers of a CSR
- * (RFC 8555 7.1.3, RFC 8738 for IP addresses), the first certificate of
- * a PEM file and the RFC 9773 certificate identifier of a certificate.
+ * (RFC 8555 7.1.3, RFC 8738 for IP addresses), whether a server's
+ * identifiers are those, the first certificate of a PEM file and the
+ * RFC 9773 certificate identifier of a certificate.
  */
 #include <sys/socket.h>
 
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <openssl/asn1.h>
@@ -143,6 +145,95 @@ fail:
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	json_decref(arr);
 	return NULL;
+}
+
+/* Are two IP literals the same address? */
+static int
+same_ip(const char *x, const char *y)
+{
+	unsigned char	a[16], b[16];
+	int		f;
+
+	f = strchr(x, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(f, x, a) != 1 || inet_pton(f, y, b) != 1)
+		return 0;
+	return memcmp(a, b, f == AF_INET ? 4 : 16) == 0;
+}
+
+int
+sslm_acme_ident_index(const json_t *asked, const char *type,
+    const char *value, int wild)
+{
+	const json_t	*o;
+	const char	*at, *av;
+	size_t		 i;
+
+	if (type == NULL || value == NULL)
+		return -1;
+	for (i = 0; i < json_array_size(asked); i++) {
+		o = json_array_get(asked, i);
+		at = json_string_value(json_object_get(o, "type"));
+		av = json_string_value(json_object_get(o, "value"));
+		if (at == NULL || av == NULL || strcmp(at, type) != 0)
+			continue;
+		if (strcmp(at, "ip") == 0) {
+			if (wild != 1 && same_ip(av, value))
+				return (int)i;
+			continue;
+		}
+		if (wild == 1) {
+			if (strncmp(av, "*.", 2) == 0 &&
+			    strcasecmp(av + 2, value) == 0)
+				return (int)i;
+		} else if (wild == 0 && strncmp(av, "*.", 2) == 0)
+			continue;
+		else if (strcasecmp(av, value) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+int
+sslm_acme_idents_same(const json_t *asked, const json_t *got,
+    const char *where)
+{
+	const json_t	*o;
+	const char	*t, *v;
+	char		 tb[16], vb[80], *seen = NULL;
+	size_t		 i, n;
+	int		 k, rc = -1;
+
+	n = json_array_size(asked);
+	if (!json_is_array(got) || json_array_size(got) != n) {
+		sslm_warnx("%s: the order names %zu identifiers, %zu were "
+		    "asked for", where, json_array_size(got), n);
+		return -1;
+	}
+	if ((seen = calloc(n + 1, 1)) == NULL) {
+		sslm_warn("%s", where);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		o = json_array_get(got, i);
+		t = json_string_value(json_object_get(o, "type"));
+		v = json_string_value(json_object_get(o, "value"));
+		sslm_acme_printable(tb, sizeof(tb), t);
+		sslm_acme_printable(vb, sizeof(vb), v);
+		if ((k = sslm_acme_ident_index(asked, t, v, -1)) == -1) {
+			sslm_warnx("%s: the order names %s %s, which was not "
+			    "asked for", where, tb, vb);
+			goto out;
+		}
+		if (seen[k]++) {
+			sslm_warnx("%s: the order names %s %s twice", where,
+			    tb, vb);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(seen);
+	return rc;
 }
 
 char *

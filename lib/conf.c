@@ -114,7 +114,7 @@ static const char *const global_keys[] = {
 	"verb", "debug", "sslm_auth_hook", "prod_cert_dir", "logdir",
 	"clean_keep", "min_roll_mins", "dns_check_delay", "dns_xtra_ns",
 	"post_copy_cmd", "preferred_acme_profile", "renew_expire_days",
-	"renew_expire_days_spread", NULL
+	"renew_expire_days_spread", "acme_timeout", NULL
 };
 
 static json_t *
@@ -123,7 +123,7 @@ load_globals(struct ctx *c)
 	json_t		*g = NULL, *l = NULL, *pcc = NULL;
 	const struct sslm_toml *n, *e, *top;
 	const char	*s, *hook, *prod, *logdir;
-	long long	 keep, mins, delay;
+	long long	 keep, mins, delay, acmet;
 	int		 verb, debug;
 	size_t		 i;
 	char		*p = NULL, *prodabs = NULL, *logabs = NULL;
@@ -146,6 +146,8 @@ load_globals(struct ctx *c)
 	    "min_roll_mins", 90, 0, 5256000, &mins) == -1 ||
 	    get_int(c, gtab(c, "dns_check_delay"), "dns_check_delay",
 	    "dns_check_delay", 0, LLONG_MIN, 86400, &delay) == -1 ||
+	    get_int(c, gtab(c, "acme_timeout"), "acme_timeout",
+	    "acme_timeout", SSLM_ACME_TIMEOUT, 1, 86400, &acmet) == -1 ||
 	    get_str(c, gtab(c, "preferred_acme_profile"),
 	    "preferred_acme_profile", "preferred_acme_profile", "",
 	    &c->profile) == -1)
@@ -212,12 +214,13 @@ load_globals(struct ctx *c)
 	if (prod_parent_ok(c, prodabs) == -1)
 		goto fail;
 	s = c->profile;
-	g = json_pack("{s:b,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s}",
+	g = json_pack("{s:b,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s,s:I}",
 	    "verb", verb, "debug", debug, "sslm_auth_hook", hook,
 	    "prod_cert_dir", prodabs, "logdir", logabs, "clean_keep",
 	    (json_int_t)keep, "min_roll_mins", (json_int_t)mins,
 	    "dns_check_delay", (json_int_t)delay, "dns_xtra_ns", l,
-	    "post_copy_cmd", pcc, "preferred_acme_profile", s);
+	    "post_copy_cmd", pcc, "preferred_acme_profile", s,
+	    "acme_timeout", (json_int_t)acmet);
 	free(p);
 	free(prodabs);
 	free(logabs);

@@ -367,6 +367,8 @@ mismatch:
 	ldns_pkt_free(p);
 	if (q->state != Q_UDP)
 		q_fail(q, "malformed or mismatched answer");
+	else
+		q->ignored++;
 }
 
 /* q's socket is ready (revents): move its state machine on. */
@@ -465,6 +467,7 @@ run_batch(struct sslm_dnsq *q, size_t n, int timeout_ms, unsigned char *ubuf)
 		if (q[i].wire == NULL || q_socket(&q[i], SOCK_DGRAM) == -1)
 			continue;
 		q[i].state = Q_UDP;
+		q[i].ignored = 0;
 		q[i].deadline = now + timeout_ms;
 		q[i].resend = step > 0 ? now + step : q[i].deadline;
 		q_udp_send(&q[i]);
@@ -503,7 +506,9 @@ run_batch(struct sslm_dnsq *q, size_t n, int timeout_ms, unsigned char *ubuf)
 			if (x->state == Q_DONE)
 				continue;
 			if (now >= x->deadline)
-				q_fail(x, "timeout");
+				q_fail(x, x->ignored == 0 ? "timeout" :
+				    "timeout, only malformed or mismatched "
+				    "answers");
 			else if (x->state == Q_UDP && now >= x->resend) {
 				x->resend += step;
 				if (x->resend >= x->deadline)

@@ -44,6 +44,9 @@ void	 sslm_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
  * a caller that reports a failure in its own words.
  */
 void	 sslm_warn_capture(char *buf, size_t len);
+/* How many messages went to stderr so far (a tool that fails without
+ * one can still say why). */
+int	 sslm_warned(void);
 
 /*
  * Read a whole file ("-" = stdin) of at most max bytes into one new
@@ -1015,11 +1018,11 @@ int	 sslm_dns_serial_ge(uint32_t a, uint32_t b);
 /*
  * One query.  The caller sets srv, qname, qtype (LDNS_RR_TYPE_*) and rd;
  * sslm_dns_run fills in ans (the answer, freed by the caller with
- * ldns_pkt_free) or err (a short reason: "timeout", "connection
- * refused", "rcode REFUSED", ...).  tcp is set when the answer came over
- * TCP.  dnssec asks for DNSSEC (the DO and AD bits): a validating
- * resolver then sets AD in an answer it validated.  The other fields are
- * private.
+ * ldns_pkt_free) or err (a short reason: "timeout", "timeout, only
+ * malformed or mismatched answers", "connection refused", "rcode
+ * REFUSED", ...).  tcp is set when the answer came over TCP.  dnssec
+ * asks for DNSSEC (the DO and AD bits): a validating resolver then sets
+ * AD in an answer it validated.  The other fields are private.
  */
 struct sslm_dnsq {
 	const struct sslm_dns_srv *srv;
@@ -1041,6 +1044,7 @@ struct sslm_dnsq {
 	size_t			 need;
 	long long		 deadline;
 	long long		 resend;
+	int			 ignored;	/* UDP answers that did not do */
 };
 
 /*
@@ -1266,6 +1270,7 @@ const char *sslm_tsig_error_name(int e, char *buf, size_t len);
 #define SSLM_ACME_NONCE_TRIES	30	/* attempts after badNonce */
 #define SSLM_ACME_LINKS_MAX	8	/* alternate links kept per answer */
 #define SSLM_ACME_DEADLINE	300	/* default overall seconds */
+#define SSLM_ACME_TIMEOUT	120	/* sslm-mgr's deadline of one call */
 
 /* flags of sslm_acme_post and sslm_acme_get */
 #define SSLM_ACME_JWK	0x01	/* sign with "jwk" (no account URL yet) */
@@ -1340,10 +1345,25 @@ void	 sslm_acme_resp_free(struct sslm_acme_resp *);
 /* Sleep ms within the deadline; -1 (warned "what: deadline ...") if the
  * deadline would pass. */
 int	 sslm_acme_sleep(struct sslm_acme *, long long ms, const char *what);
-/* Poll pause: Retry-After of r when given, else *backoff ms (doubled up
- * to 8 s).  0 or -1 as sslm_acme_sleep. */
+/*
+ * A polling loop (an order's authorizations, an order being processed):
+ * sslm_acme_poll_init, then sslm_acme_poll_wait before each poll.  The
+ * pause is the Retry-After of r (the last answer, or NULL) kept within
+ * 1..60 s, else 1 s doubling up to 10 s; after SSLM_ACME_POLLS pauses it
+ * fails ("url: still state after N polls").  0, or -1 (warned, also as
+ * sslm_acme_sleep).
+ */
+#define SSLM_ACME_POLLS	10	/* polls of one loop */
+struct sslm_acme_poll {
+	long long	 backoff;	/* ms, the pause without Retry-After */
+	int		 n;		/* pauses so far */
+};
+void	 sslm_acme_poll_init(struct sslm_acme_poll *);
 int	 sslm_acme_poll_wait(struct sslm_acme *, const struct sslm_acme_resp *r,
-	    long long *backoff, const char *what);
+	    struct sslm_acme_poll *, const char *url, const char *state);
+/* A printable copy of a server string s (NULL: "") for messages, cut to
+ * fit len bytes; control bytes become "?". */
+void	 sslm_acme_printable(char *buf, size_t len, const char *s);
 /*
  * Report a problem document (RFC 7807) as "where: [prefix: ]type:
  * detail" and one "where: identifier: type: detail" line per subproblem.
@@ -1449,6 +1469,23 @@ int	 sslm_acme_login(struct sslm_acme *a, const char *dir, EVP_PKEY **key);
  * {"type": "dns"|"ip", "value"}.  New reference; NULL (warned "what: ").
  */
 json_t	*sslm_acme_csr_idents(X509_REQ *, const char *what);
+/*
+ * Which of the asked identifiers (an array of sslm_acme_csr_idents) a
+ * server's {type, value} is: the same type and the value equal ignoring
+ * case (an IP address compared by its bytes).  wild is -1 for an
+ * identifier of an order (a wildcard name as it was asked), 0 or 1 for
+ * that of an authorization and its "wildcard" field: with wild 1,
+ * "*." + value was asked, with wild 0 value itself, never a wildcard
+ * (RFC 8555 7.1.4).  The index in asked, or -1.
+ */
+int	 sslm_acme_ident_index(const json_t *asked, const char *type,
+	    const char *value, int wild);
+/*
+ * The identifiers of a server's order (got) are exactly the asked ones,
+ * each once and nothing else.  0, or -1 (warned "where: ...").
+ */
+int	 sslm_acme_idents_same(const json_t *asked, const json_t *got,
+	    const char *where);
 /* The RFC 9773 certificate identifier, new string; NULL (warned). */
 char	*sslm_acme_cert_id(X509 *, const char *what);
 /* (end of acme_order.c) */

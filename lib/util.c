@@ -17,6 +17,7 @@
 static const char *progname = "sslm";
 static char *capbuf;		/* sslm_warn_capture: messages go here */
 static size_t caplen;
+static int nwarned;		/* messages written to stderr */
 
 void
 sslm_setprogname(const char *argv0)
@@ -59,12 +60,19 @@ vmsg(int with_errno, const char *fmt, va_list ap)
 		errno = saved;
 		return;
 	}
+	nwarned++;
 	fprintf(stderr, "%s: ", progname);
 	vfprintf(stderr, fmt, ap);
 	if (with_errno)
 		fprintf(stderr, ": %s", strerror(saved));
 	fputc('\n', stderr);
 	errno = saved;
+}
+
+int
+sslm_warned(void)
+{
+	return nwarned;
 }
 
 void

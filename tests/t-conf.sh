@@ -443,3 +443,23 @@ expect_jq '.globals.dns_check_delay == 0' "dns_check_delay: default 0"
 sed -i 's/^\[globals\]/[globals]\n    dns_check_delay = 30/' "$d/ssl-mgr.conf"
 run sslm-conf -c "$d"
 expect_jq '.globals.dns_check_delay == 30' "dns_check_delay: a set value stays"
+
+# acme_timeout: sslm-mgr's deadline of one ACME call, 120 s unless set,
+# 1..86400; a misspelt key is named, not silently taken for the default.
+d=$(variant acmet ca-self)
+run sslm-conf -c "$d"
+expect_jq '.globals.acme_timeout == 120' "acme_timeout: default 120"
+sed -i 's/^\[globals\]/[globals]\n    acme_timeout = 30/' "$d/ssl-mgr.conf"
+run sslm-conf -c "$d"
+expect_jq '.globals.acme_timeout == 30' "acme_timeout: a set value stays"
+sed -i 's/acme_timeout = 30/acme_timeout = 0/' "$d/ssl-mgr.conf"
+expect_bad "acme_timeout 0" "$d" ssl-mgr.conf \
+    "$(lineof "$d/ssl-mgr.conf" 'acme_timeout')" 'acme_timeout: '
+sed -i 's/acme_timeout = 0/acme_timeout = 86401/' "$d/ssl-mgr.conf"
+expect_bad "acme_timeout over a day" "$d" ssl-mgr.conf \
+    "$(lineof "$d/ssl-mgr.conf" 'acme_timeout')" 'acme_timeout: '
+sed -i 's/acme_timeout = 86401/acme_timout = 30/' "$d/ssl-mgr.conf"
+run sslm-conf -c "$d"
+expect_err_match "ssl-mgr.conf:$(lineof "$d/ssl-mgr.conf" 'acme_timout'): globals.acme_timout: unknown key, ignored \\(did you mean acme_timeout\\?\\)" \
+    "acme_timeout misspelt: a warning naming the line and the key"
+expect_jq '.globals.acme_timeout == 120' "acme_timeout misspelt: the default"

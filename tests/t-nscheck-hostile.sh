@@ -106,6 +106,19 @@ input >"$w/in.json"
 check "ns-offsite: the NS name outside the zone is refused, not resolved" \
     grep -q 'iana-servers.net' "$w/err"
 srv_stop
+# A query that saw only answers that do not parse or do not match says
+# so; a silent server is a plain timeout.
+for mode in ptr-loop wrong-id silent; do
+	srv_start "$mode"
+	input >"$w/in.json"
+	"$SSLM_BIN/sslm-nscheck" -p "$port" -w 0 -t 400 "$w/in.json" \
+	    >/dev/null 2>"$w/err"
+	want='SOA: timeout, only malformed or mismatched answers$'
+	[ "$mode" != silent ] || want='SOA: timeout$'
+	check "$mode: the message says what came ($(head -1 "$w/err"))" \
+	    grep -q -- "$want" "$w/err"
+	srv_stop
+done
 
 # ---- through sslm-mgr: a DANE roll against a hostile primary --------------------------
 ca_self_tree roll

@@ -346,6 +346,8 @@ run(const struct opts *o, const char *cmd)
 	else
 		rc = rollover(o, a);
 	sslm_acme_free(a);
+	if (rc != 0 && sslm_warned() == 0)
+		sslm_warnx("%s: %s failed", o->c.url, cmd);
 	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
 }
 

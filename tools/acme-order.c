@@ -16,7 +16,10 @@
 
 #include "sslm.h"
 
-#define POLL_FIRST	25	/* ms before the first poll; doubles */
+#define TOKEN_MIN	22	/* RFC 8555 8.1: 128 bits of base64url */
+#define TOKEN_MAX	256	/* bytes of a challenge token we accept */
+#define AUTHZ_MAX	100	/* identifiers (and authorizations) an order */
+#define URL_WHAT	2100	/* a URL and a few words */
 
 struct opts {
 	struct sslm_acme_cli c;
@@ -115,28 +118,51 @@ add_replaces(const struct opts *o, struct sslm_acme *a, json_t *req)
 	return rc;
 }
 
-/* One output entry for an authorization. */
+/*
+ * One output entry for an authorization: its identifier must be one of
+ * ids (the request's) not seen before (seen[] is marked), and the entry
+ * names it in our spelling, never the server's.
+ */
 static json_t *
 authz_entry(const struct opts *o, struct sslm_acme *a, EVP_PKEY *key,
-    const char *url, const json_t *az)
+    const char *url, const json_t *az, const json_t *ids, char *seen)
 {
-	const json_t	*id, *chs, *ch, *c = NULL;
-	const char	*st, *type, *val, *tok = NULL, *curl = NULL;
+	const json_t	*id, *chs, *ch, *wc, *c = NULL;
+	const char	*st, *type, *val, *name, *tok = NULL, *curl = NULL;
 	json_t		*e = NULL;
-	char		*ka = NULL, *txt = NULL, tmp[512];
+	char		*ka = NULL, *txt = NULL, tmp[512], tb[16], vb[80];
 	size_t		 i;
+	int		 k;
 
 	id = json_object_get(az, "identifier");
 	chs = json_object_get(az, "challenges");
+	wc = json_object_get(az, "wildcard");
 	if ((st = sslm_acme_jstr(az, "status", url)) == NULL ||
 	    (type = sslm_acme_jstr(id, "type", url)) == NULL ||
 	    (val = sslm_acme_jstr(id, "value", url)) == NULL)
 		return NULL;
-	if (!json_is_array(chs) || (json_object_get(az, "wildcard") != NULL &&
-	    !json_is_boolean(json_object_get(az, "wildcard")))) {
+	if (!json_is_array(chs) || (wc != NULL && !json_is_boolean(wc))) {
 		sslm_warnx("%s: malformed authorization", url);
 		return NULL;
 	}
+	sslm_acme_printable(tb, sizeof(tb), type);
+	sslm_acme_printable(vb, sizeof(vb), val);
+	if ((k = sslm_acme_ident_index(ids, type, val, json_is_true(wc))) ==
+	    -1) {
+		sslm_warnx("%s: an authorization for %s%s %s, which the request "
+		    "does not name", url, json_is_true(wc) ? "wildcard " : "",
+		    tb, vb);
+		return NULL;
+	}
+	if (seen[k]++) {
+		sslm_warnx("%s: a second authorization for %s %s", url, tb, vb);
+		return NULL;
+	}
+	id = json_array_get(ids, k);
+	type = json_string_value(json_object_get(id, "type"));
+	name = json_string_value(json_object_get(id, "value"));
+	if (json_is_true(wc))
+		name += 2;	/* "*." */
 	for (i = 0; i < json_array_size(chs); i++) {
 		ch = json_array_get(chs, i);
 		if (json_is_object(ch) && json_is_string(json_object_get(ch,
@@ -147,29 +173,29 @@ authz_entry(const struct opts *o, struct sslm_acme *a, EVP_PKEY *key,
 		}
 	}
 	if (strcmp(st, "valid") != 0 && strcmp(st, "pending") != 0) {
-		sslm_warnx("%s: %s %s: authorization is %s", url, type, val,
+		sslm_warnx("%s: %s %s: authorization is %s", url, type, name,
 		    st);
 		return NULL;
 	}
 	if (c == NULL && strcmp(st, "pending") == 0) {
 		sslm_warnx("%s: %s %s: no %s challenge offered", url, type,
-		    val, o->chal);
+		    name, o->chal);
 		return NULL;
 	}
 	if ((e = json_pack("{s:{s:s, s:s}, s:b, s:s, s:s}", "identifier",
-	    "type", type, "value", val, "wildcard",
-	    json_is_true(json_object_get(az, "wildcard")), "authz", url,
-	    "status", st)) == NULL)
-		return NULL;
+	    "type", type, "value", name, "wildcard", json_is_true(wc),
+	    "authz", url, "status", st)) == NULL)
+		goto nomem;
 	if (c == NULL)
 		return e;
 	if ((curl = sslm_acme_jurl(a, c, "url", url)) == NULL ||
 	    (tok = sslm_acme_jstr(c, "token", url)) == NULL)
 		goto fail;
-	/* RFC 8555 8.1: base64url, at least 128 bits */
-	if (strlen(tok) < 22 || strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(tok)) {
-		sslm_warnx("%s: malformed challenge token", url);
+	if (strlen(tok) < TOKEN_MIN || strlen(tok) > TOKEN_MAX ||
+	    !sslm_b64url_valid(tok)) {
+		sslm_warnx("%s: malformed challenge token (RFC 8555 8.1: "
+		    "base64url, %d to %d characters)", url, TOKEN_MIN,
+		    TOKEN_MAX);
 		goto fail;
 	}
 	if ((ka = sslm_acme_keyauth(key, tok)) == NULL)
@@ -178,28 +204,95 @@ authz_entry(const struct opts *o, struct sslm_acme *a, EVP_PKEY *key,
 	    json_object_set_new(e, "url", json_string(curl)) == -1 ||
 	    json_object_set_new(e, "token", json_string(tok)) == -1 ||
 	    json_object_set_new(e, "key_authorization", json_string(ka)))
-		goto fail;
+		goto nomem;
 	if (strcmp(o->chal, "dns-01") == 0) {
-		snprintf(tmp, sizeof(tmp), "_acme-challenge.%s",
-		    strncmp(val, "*.", 2) == 0 ? val + 2 : val);
-		if ((txt = sslm_acme_txt_value(ka)) == NULL ||
-		    json_object_set_new(e, "txt_name", json_string(tmp)) ||
-		    json_object_set_new(e, "txt_value", json_string(txt)))
+		snprintf(tmp, sizeof(tmp), "_acme-challenge.%s", name);
+		if ((txt = sslm_acme_txt_value(ka)) == NULL)
 			goto fail;
+		if (json_object_set_new(e, "txt_name", json_string(tmp)) ||
+		    json_object_set_new(e, "txt_value", json_string(txt)))
+			goto nomem;
 	} else {
 		snprintf(tmp, sizeof(tmp), "/.well-known/acme-challenge/%s",
 		    tok);
 		if (json_object_set_new(e, "http_path", json_string(tmp)))
-			goto fail;
+			goto nomem;
 	}
 	free(txt);
 	free(ka);
 	return e;
+nomem:
+	sslm_warnx("%s: out of memory", url);
 fail:
 	free(txt);
 	free(ka);
 	json_decref(e);
 	return NULL;
+}
+
+/*
+ * The authorizations of a new order (r, at ourl), one for each
+ * identifier of the request (ids), into the array chs: their number is
+ * checked before any is fetched.
+ */
+static int
+authorizations(const struct opts *o, struct sslm_acme *a, EVP_PKEY *key,
+    const char *ourl, const json_t *r, const json_t *ids, json_t *chs)
+{
+	struct sslm_acme_resp ar;
+	const json_t	*azs;
+	const char	*u;
+	json_t		*e;
+	char		*seen, what[URL_WHAT];
+	size_t		 i, n;
+	int		 rc = -1;
+
+	azs = json_object_get(r, "authorizations");
+	n = json_array_size(ids);
+	if (!json_is_array(azs)) {
+		sslm_warnx("%s: malformed order: no authorizations", ourl);
+		return -1;
+	}
+	if (json_array_size(azs) != n) {
+		sslm_warnx("%s: %zu authorizations for %zu identifiers", ourl,
+		    json_array_size(azs), n);
+		return -1;
+	}
+	if ((seen = calloc(n + 1, 1)) == NULL) {
+		sslm_warn("%s", ourl);
+		return -1;
+	}
+	memset(&ar, 0, sizeof(ar));
+	for (i = 0; i < n; i++) {
+		if ((u = json_string_value(json_array_get(azs, i))) == NULL) {
+			sslm_warnx("%s: authorizations[%zu] is not a URL", ourl,
+			    i);
+			goto out;
+		}
+		snprintf(what, sizeof(what), "%s: authorizations[%zu]", ourl,
+		    i);
+		if (sslm_acme_url_ok(a, u, what) == -1 ||
+		    sslm_acme_post(a, u, NULL, 0, &ar) == -1)
+			goto out;
+		if (ar.json == NULL) {
+			sslm_warnx("%s: HTTP %ld with an empty authorization",
+			    u, ar.status);
+			goto out;
+		}
+		if ((e = authz_entry(o, a, key, u, ar.json, ids, seen)) ==
+		    NULL)
+			goto out;
+		if (json_array_append_new(chs, e) == -1) {
+			sslm_warnx("%s: out of memory", u);
+			goto out;
+		}
+		sslm_acme_resp_free(&ar);
+	}
+	rc = 0;
+out:
+	sslm_acme_resp_free(&ar);
+	free(seen);
+	return rc;
 }
 
 /* order: newOrder, then every authorization. */
@@ -209,10 +302,10 @@ run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
 	struct sslm_acme_resp r;
 	X509_REQ	*req = NULL;
 	EVP_PKEY	*key = NULL;
-	json_t		*ids = NULL, *body = NULL, *out = NULL, *chs, *e;
-	const json_t	*azs;
+	json_t		*ids = NULL, *body = NULL, *out = NULL;
+	const json_t	*exp;
 	const char	*ourl, *fin, *st, *u;
-	size_t		 i;
+	char		 what[URL_WHAT];
 	int		 rc = -1;
 
 	memset(&r, 0, sizeof(r));
@@ -222,45 +315,46 @@ run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
 	    sslm_acme_login(a, o->c.dir, &key) == -1 ||
 	    sslm_acme_directory(a) == -1)
 		goto out;
+	if (json_array_size(ids) > AUTHZ_MAX) {
+		sslm_warnx("%s: more than %d names to order", csrpath,
+		    AUTHZ_MAX);
+		goto out;
+	}
 	if ((body = json_pack("{s:O}", "identifiers", ids)) == NULL ||
 	    add_profile(o, a, body) == -1 || add_replaces(o, a, body) == -1)
 		goto out;
 	u = sslm_acme_dir_url(a, "newOrder");
 	if (sslm_acme_post(a, u, body, 0, &r) == -1)
 		goto out;
-	if (r.location == NULL || sslm_acme_url_ok(a, r.location,
-	    "order") == -1 ||
-	    (ourl = r.location) == NULL ||
-	    (fin = sslm_acme_jurl(a, r.json, "finalize", ourl)) == NULL ||
-	    (st = sslm_acme_jstr(r.json, "status", ourl)) == NULL)
-		goto out;
-	azs = json_object_get(r.json, "authorizations");
-	if (!json_is_array(azs) || json_array_size(azs) == 0 ||
-	    json_array_size(azs) > 100 ||
-	    !json_is_array(json_object_get(r.json, "identifiers"))) {
-		sslm_warnx("%s: malformed order", ourl);
+	if (r.location == NULL) {
+		sslm_warnx("%s: HTTP %ld without the Location of the order", u,
+		    r.status);
 		goto out;
 	}
+	if (r.json == NULL) {
+		sslm_warnx("%s: HTTP %ld without an order", u, r.status);
+		goto out;
+	}
+	snprintf(what, sizeof(what), "%s: Location", u);
+	if (sslm_acme_url_ok(a, r.location, what) == -1)
+		goto out;
+	ourl = r.location;
+	if ((fin = sslm_acme_jurl(a, r.json, "finalize", ourl)) == NULL ||
+	    (st = sslm_acme_jstr(r.json, "status", ourl)) == NULL ||
+	    sslm_acme_idents_same(ids, json_object_get(r.json,
+	    "identifiers"), ourl) == -1)
+		goto out;
+	exp = json_object_get(r.json, "expires");
 	if ((out = json_pack("{s:s, s:s, s:s, s:O?, s:O, s:[]}",
 	    "order", ourl, "finalize", fin, "status", st, "expires",
-	    json_object_get(r.json, "expires"), "identifiers",
-	    json_object_get(r.json, "identifiers"), "challenges")) == NULL)
+	    json_is_string(exp) ? exp : NULL, "identifiers", ids,
+	    "challenges")) == NULL) {
+		sslm_warnx("%s: out of memory", ourl);
 		goto out;
-	chs = json_object_get(out, "challenges");
-	for (i = 0; i < json_array_size(azs); i++) {
-		struct sslm_acme_resp ar;
-
-		memset(&ar, 0, sizeof(ar));
-		if ((u = json_string_value(json_array_get(azs, i))) == NULL ||
-		    sslm_acme_url_ok(a, u, "authorization") == -1 ||
-		    sslm_acme_post(a, u, NULL, 0, &ar) == -1 ||
-		    (e = authz_entry(o, a, key, u, ar.json)) == NULL ||
-		    json_array_append_new(chs, e) == -1) {
-			sslm_acme_resp_free(&ar);
-			goto out;
-		}
-		sslm_acme_resp_free(&ar);
 	}
+	if (authorizations(o, a, key, ourl, r.json, ids,
+	    json_object_get(out, "challenges")) == -1)
+		goto out;
 	if (json_object_set_new(out, "account",
 	    json_string(sslm_acme_kid(a))) == -1 ||
 	    json_object_set_new(out, "directory", json_string(o->c.url)) == -1)
@@ -368,19 +462,23 @@ static int
 authorize(struct sslm_acme *a, const json_t *order)
 {
 	struct sslm_acme_resp r;
+	struct sslm_acme_poll p;
 	const json_t	*chs, *c;
-	const char	*st, *u;
+	const char	*st, *u, *ou;
 	json_t		*empty = NULL;
 	char		*done = NULL;
-	long long	 backoff = POLL_FIRST;
 	size_t		 i, n;
 	int		 rc = -1, bad = 0;
 
 	memset(&r, 0, sizeof(r));
+	sslm_acme_poll_init(&p);
+	ou = json_string_value(json_object_get(order, "order"));
 	chs = json_object_get(order, "challenges");
 	n = json_array_size(chs);
-	if ((empty = json_object()) == NULL || (done = calloc(n, 1)) == NULL)
+	if ((empty = json_object()) == NULL || (done = calloc(n, 1)) == NULL) {
+		sslm_warn("%s", ou);
 		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		c = json_array_get(chs, i);
 		st = json_string_value(json_object_get(c, "status"));
@@ -401,8 +499,8 @@ authorize(struct sslm_acme *a, const json_t *order)
 			;
 		if (i == n)
 			break;
-		if (sslm_acme_poll_wait(a, r.status != 0 ? &r : NULL,
-		    &backoff, "authorizations") == -1)
+		if (sslm_acme_poll_wait(a, r.status != 0 ? &r : NULL, &p, ou,
+		    "waiting for its authorizations") == -1)
 			goto out;
 		sslm_acme_resp_free(&r);
 		for (i = 0; i < n; i++) {
@@ -469,16 +567,19 @@ finalize(struct sslm_acme *a, const json_t *order, X509_REQ *req)
 	char		*b64 = NULL, *cert = NULL;
 	const char	*ou, *fu, *st;
 	json_t		*body = NULL;
-	long long	 backoff = POLL_FIRST;
+	struct sslm_acme_poll p;
 	int		 n;
 
 	memset(&r, 0, sizeof(r));
+	sslm_acme_poll_init(&p);
 	ou = json_string_value(json_object_get(order, "order"));
 	fu = json_string_value(json_object_get(order, "finalize"));
 	if ((n = i2d_X509_REQ(req, &der)) <= 0 ||
 	    (b64 = sslm_b64url(der, (size_t)n)) == NULL ||
-	    (body = json_pack("{s:s}", "csr", b64)) == NULL)
+	    (body = json_pack("{s:s}", "csr", b64)) == NULL) {
+		sslm_warnx("%s: cannot encode the request", ou);
 		goto out;
+	}
 	if (sslm_acme_post(a, fu, body, 0, &r) == -1)
 		goto out;
 	for (;;) {
@@ -499,7 +600,7 @@ finalize(struct sslm_acme *a, const json_t *order, X509_REQ *req)
 			    st);
 			goto out;
 		}
-		if (sslm_acme_poll_wait(a, &r, &backoff, ou) == -1 ||
+		if (sslm_acme_poll_wait(a, &r, &p, ou, st) == -1 ||
 		    sslm_acme_post(a, ou, NULL, 0, &r) == -1)
 			goto out;
 	}
@@ -538,8 +639,12 @@ get_chain(struct sslm_acme *a, const char *url, X509_REQ *req,
 
 	if (sslm_acme_post(a, url, NULL, SSLM_ACME_CERT, r) == -1)
 		return NULL;
-	if (r->body == NULL ||
-	    (sk = sslm_read_certs(r->body, r->len, url)) == NULL)
+	if (r->body == NULL || r->len == 0) {
+		sslm_warnx("%s: HTTP %ld with an empty certificate answer", url,
+		    r->status);
+		return NULL;
+	}
+	if ((sk = sslm_read_certs(r->body, r->len, url)) == NULL)
 		return NULL;
 	if (sk_X509_num(sk) == 0 || !sslm_key_match(X509_get0_pubkey(
 	    sk_X509_value(sk, 0)), X509_REQ_get0_pubkey(req))) {
@@ -607,8 +712,10 @@ run_finish(const struct opts *o, struct sslm_acme *a, const char *path)
 	    (sk = download(o, a, cert, req)) == NULL)
 		goto out;
 	for (i = 0; i < sk_X509_num(sk); i++)
-		if (PEM_write_X509(stdout, sk_X509_value(sk, i)) != 1)
+		if (PEM_write_X509(stdout, sk_X509_value(sk, i)) != 1) {
+			sslm_warn("stdout");
 			goto out;
+		}
 	rc = 0;
 out:
 	sk_X509_pop_free(sk, X509_free);
@@ -684,6 +791,8 @@ run(const struct opts *o, const char *cmd, const char *arg)
 	else
 		rc = run_ari(o, a, arg);
 	sslm_acme_free(a);
+	if (rc != 0 && sslm_warned() == 0)
+		sslm_warnx("%s: %s failed", o->c.url, cmd);
 	return rc == 0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
 }
 

@@ -100,6 +100,8 @@ run(const struct opts *o, const char *certpath)
 		goto out;
 	rc = SSLM_EXIT_OK;
 out:
+	if (rc != SSLM_EXIT_OK && sslm_warned() == 0)
+		sslm_warnx("%s: revoking %s failed", o->c.url, certpath);
 	sslm_acme_resp_free(&r);
 	sslm_acme_free(a);
 	json_decref(body);

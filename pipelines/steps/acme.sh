@@ -17,7 +17,7 @@
 #          acme.test), $conf (web servers, dns_check_delay, dns_xtra_ns),
 #          $tmp/acme_dirs, $tmp/acme.pending and $tmp/acme.<n>.{vars,svc}.
 # Writes:  <sdir>/acme*/ (account), <new>/order.json, the challenge files and
-#          records, $tmp/acme.{pending,down,dns,expect,lagging},
+#          records, $tmp/acme.{pending,down,dns,expect,lagging,refused},
 #          $tmp/http/, $tmp/txt/, $tmp/nscheck.*; a_* (the signer),
 #          acme_dns_why; through publish_set the new next.
 # Returns: acme_order 0 or 1 (fail_msg); acme_batch 0 (a failed order is
@@ -38,15 +38,17 @@ acme_args() {
 	[ "$o_test" -eq 0 ] || a_acct=$sdir/acme.test
 }
 
-# run_acme TOOL SUBCOMMAND ARGS...: a tool with the signer's options.
+# run_acme TOOL SUBCOMMAND ARGS...: a tool with the signer's options and
+# the deadline of one ACME call ([globals] acme_timeout).
 run_acme() {
 	_tool=$1
 	_sub=$2
 	shift 2
 	if [ -n "$a_cafile" ]; then
-		"$_tool" "$_sub" -A "$a_acct" -D "$a_dir" --ca-file "$a_cafile" "$@"
+		"$_tool" "$_sub" -A "$a_acct" -D "$a_dir" -w "$acme_timeout" \
+		    --ca-file "$a_cafile" "$@"
 	else
-		"$_tool" "$_sub" -A "$a_acct" -D "$a_dir" "$@"
+		"$_tool" "$_sub" -A "$a_acct" -D "$a_dir" -w "$acme_timeout" "$@"
 	fi
 }
 
@@ -150,6 +152,63 @@ acme_load() {
 	_svc_gi=""	# dns_srv is this order's: svc_use asks again
 }
 
+# b64url WORD: WORD is base64url (RFC 4648 5), 1 to 256 characters.
+b64url() {
+	case $1 in
+	'' | *[!A-Za-z0-9_-]*) return 1 ;;
+	esac
+	[ "${#1}" -le 256 ]
+}
+
+# acme_name_ok NAME APEX: NAME is a lower-case LDH host name, at most 253
+# bytes, equal to APEX or under it.
+acme_name_ok() {
+	case $1 in
+	'' | *[!a-z0-9.-]* | .* | *. | *..* | -* | *.-* | *-.*)
+		return 1 ;;
+	esac
+	[ "${#1}" -le 253 ] || return 1
+	case $1 in
+	"$2" | *".$2") return 0 ;;
+	esac
+	return 1
+}
+
+# acme_chall_ok: every row of $tmp/chall.tsv (type, token, key
+# authorization, TXT name, TXT value) can become a file name or a zone
+# line for the apex in hand; else 1 with the reason in acme_bad.  The
+# tool checked them: this is the second lock, before anything is written.
+acme_chall_ok() {
+	_la=$(printf '%s' "$apex" | tr '[:upper:]' '[:lower:]') || return 1
+	while IFS=$TAB read -r _ty _tok _ka _tn _tv; do
+		# shellcheck disable=SC2310 # a predicate
+		if ! b64url "$_tok" || [ "${_ka%%.*}" != "$_tok" ] ||
+		    ! b64url "${_ka#*.}"; then
+			acme_bad="a challenge token or key authorization that is not base64url"
+			return 1
+		fi
+		case "$_ty" in
+		http-01) ;;
+		dns-01)
+			# shellcheck disable=SC2310 # a predicate
+			if [ "${_tn#_acme-challenge.}" = "$_tn" ] ||
+			    ! acme_name_ok "${_tn#_acme-challenge.}" "$_la"; then
+				acme_bad="the TXT name is not _acme-challenge. and a name under $apex"
+				return 1
+			fi
+			# shellcheck disable=SC2310 # a predicate
+			if ! b64url "$_tv"; then
+				acme_bad="a TXT value that is not base64url"
+				return 1
+			fi
+			;;
+		*)
+			acme_bad="a challenge of an unknown type"
+			return 1 ;;
+		esac
+	done <"$tmp/chall.tsv"
+}
+
 # web_hosts: the [web] servers, or this host when there are none.
 web_hosts() {
 	_wh=$(jget '.servers.web.servers[]')
@@ -166,12 +225,20 @@ acme_publish() {
 	: >"$tmp/acme.expect"
 	: >"$tmp/acme.dns"
 	: >"$tmp/acme.lagging"
+	: >"$tmp/acme.refused"
 	while IFS= read -r _pn; do
 		acme_load "$_pn"
 		jq -r '.challenges[] | select(.status != "valid") |
 		    [.type, .token, .key_authorization, (.txt_name // "-"),
 		     (.txt_value // "-")] | @tsv' "$new/order.json" \
 		    >"$tmp/chall.tsv" || continue
+		acme_bad=""
+		# shellcheck disable=SC2310 # a predicate; acme_bad says why
+		if ! acme_chall_ok; then
+			printf '%s\t%s\n' "$_pn" "${acme_bad:-unreadable}" \
+			    >>"$tmp/acme.refused"
+			continue
+		fi
 		while IFS=$TAB read -r _ty _tok _ka _tn _tv; do
 			case "$_ty" in
 			http-01)
@@ -342,6 +409,13 @@ acme_batch() {
 		acme_load "$_pn"
 		# shellcheck disable=SC2310 # it checks its commands
 		acme_args || die "$svc: cannot read the ACME signer"
+		_ref=$(awk -F '\t' -v n="$_pn" '$1 == n { print $2; exit }' \
+		    "$tmp/acme.refused") || _ref="unreadable"
+		if [ -n "$_ref" ]; then
+			service_failed "ACME order: refused: $_ref"
+			rm -rf "$new"
+			continue
+		fi
 		if grep -qx "$_pn" "$tmp/acme.dns" &&
 		    grep -qxF -e "$apex" "$tmp/acme.lagging"; then
 			service_failed "dns-01 records not on every authoritative server: $acme_dns_why"

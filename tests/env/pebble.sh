@@ -34,6 +34,12 @@
 #                               polls until the directory answers.
 #   pebble_root DIR N OUT       the root (N = 0) or alternate root N in OUT.
 #   pebble_stop DIR
+#   hostile_start DIR SCRIPT ARGS...
+#                               python3 tests/SCRIPT (a hostile server of
+#                               the suite) with ARGS DIR/port DIR/log, in
+#                               the background (DIR/pid, DIR/err); polls
+#                               until it has written the port it listens
+#                               on to DIR/port.  hostile_stop DIR.
 #
 # Everything listens on 127.0.0.1 only; nothing uses the system resolver.
 # Return status: 0 ok, 1 failure (the daemon's log is in DIR).
@@ -264,5 +270,19 @@ pebble_root() {
 }
 
 pebble_stop() {
+	_pebble_kill "$1/pid"
+}
+
+hostile_start() {
+	_hd=$1 _hs=$2
+	shift 2
+	mkdir -p "$_hd" || return 1
+	python3 "$SSLM_TOP/tests/$_hs" "$@" "$_hd/port" "$_hd/log" \
+	    >"$_hd/err" 2>&1 &
+	echo $! >"$_hd/pid"
+	_pebble_poll 100 test -s "$_hd/port"
+}
+
+hostile_stop() {
 	_pebble_kill "$1/pid"
 }
