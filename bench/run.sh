@@ -63,3 +63,11 @@ sh "$top/bench/acme.sh" || {
 	echo "bench: the ACME part failed" >&2
 	exit 3
 }
+
+# Fleet scale: -s, -s --json and a renew with nothing due over 10, 1,000
+# and 10,000 services.
+echo
+sh "$top/bench/fleet.sh" || {
+	echo "bench: the fleet part failed" >&2
+	exit 3
+}
