@@ -44,6 +44,12 @@ void	 sslm_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
  * a caller that reports a failure in its own words.
  */
 void	 sslm_warn_capture(char *buf, size_t len);
+/*
+ * A printable copy of s (a peer's or a file's text; NULL: empty) for a
+ * message, in buf (len bytes): control characters become '?', the
+ * rest is cut to fit.  Returns buf.
+ */
+char	*sslm_msgstr(char *buf, size_t len, const char *s);
 
 /*
  * Read a whole file ("-" = stdin) of at most max bytes into one new

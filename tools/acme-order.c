@@ -202,6 +202,39 @@ fail:
 	return NULL;
 }
 
+/*
+ * The output object of the newOrder answer r (its URL in Location),
+ * its challenges still empty; *azs its authorizations (borrowed from
+ * r).  NULL (warned).
+ */
+static json_t *
+order_out(struct sslm_acme *a, const struct sslm_acme_resp *r,
+    const json_t **azs)
+{
+	const char	*ourl, *fin, *st;
+	json_t		*out;
+
+	if (r->location == NULL || sslm_acme_url_ok(a, r->location,
+	    "order") == -1 ||
+	    (ourl = r->location) == NULL ||
+	    (fin = sslm_acme_jurl(a, r->json, "finalize", ourl)) == NULL ||
+	    (st = sslm_acme_jstr(r->json, "status", ourl)) == NULL)
+		return NULL;
+	*azs = json_object_get(r->json, "authorizations");
+	if (!json_is_array(*azs) || json_array_size(*azs) == 0 ||
+	    json_array_size(*azs) > 100 ||
+	    !json_is_array(json_object_get(r->json, "identifiers"))) {
+		sslm_warnx("%s: malformed order", ourl);
+		return NULL;
+	}
+	if ((out = json_pack("{s:s, s:s, s:s, s:O?, s:O, s:[]}",
+	    "order", ourl, "finalize", fin, "status", st, "expires",
+	    json_object_get(r->json, "expires"), "identifiers",
+	    json_object_get(r->json, "identifiers"), "challenges")) == NULL)
+		sslm_warnx("%s: out of memory", ourl);
+	return out;
+}
+
 /* order: newOrder, then every authorization. */
 static int
 run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
@@ -210,8 +243,8 @@ run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
 	X509_REQ	*req = NULL;
 	EVP_PKEY	*key = NULL;
 	json_t		*ids = NULL, *body = NULL, *out = NULL, *chs, *e;
-	const json_t	*azs;
-	const char	*ourl, *fin, *st, *u;
+	const json_t	*azs = NULL;
+	const char	*u;
 	size_t		 i;
 	int		 rc = -1;
 
@@ -226,25 +259,8 @@ run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
 	    add_profile(o, a, body) == -1 || add_replaces(o, a, body) == -1)
 		goto out;
 	u = sslm_acme_dir_url(a, "newOrder");
-	if (sslm_acme_post(a, u, body, 0, &r) == -1)
-		goto out;
-	if (r.location == NULL || sslm_acme_url_ok(a, r.location,
-	    "order") == -1 ||
-	    (ourl = r.location) == NULL ||
-	    (fin = sslm_acme_jurl(a, r.json, "finalize", ourl)) == NULL ||
-	    (st = sslm_acme_jstr(r.json, "status", ourl)) == NULL)
-		goto out;
-	azs = json_object_get(r.json, "authorizations");
-	if (!json_is_array(azs) || json_array_size(azs) == 0 ||
-	    json_array_size(azs) > 100 ||
-	    !json_is_array(json_object_get(r.json, "identifiers"))) {
-		sslm_warnx("%s: malformed order", ourl);
-		goto out;
-	}
-	if ((out = json_pack("{s:s, s:s, s:s, s:O?, s:O, s:[]}",
-	    "order", ourl, "finalize", fin, "status", st, "expires",
-	    json_object_get(r.json, "expires"), "identifiers",
-	    json_object_get(r.json, "identifiers"), "challenges")) == NULL)
+	if (sslm_acme_post(a, u, body, 0, &r) == -1 ||
+	    (out = order_out(a, &r, &azs)) == NULL)
 		goto out;
 	chs = json_object_get(out, "challenges");
 	for (i = 0; i < json_array_size(azs); i++) {
@@ -341,14 +357,15 @@ static void
 authz_failed(const char *url, const json_t *az, const char *st)
 {
 	const json_t	*id, *chs, *c;
-	char		 who[300];
+	char		 who[300], type[40], val[256];
 	size_t		 i;
 	int		 n = 0;
 
 	id = json_object_get(az, "identifier");
-	snprintf(who, sizeof(who), "%s %s",
-	    json_string_value(json_object_get(id, "type")),
-	    json_string_value(json_object_get(id, "value")));
+	snprintf(who, sizeof(who), "%s %s", sslm_msgstr(type, sizeof(type),
+	    json_string_value(json_object_get(id, "type"))),
+	    sslm_msgstr(val, sizeof(val), json_string_value(json_object_get(id,
+	    "value"))));
 	chs = json_object_get(az, "challenges");
 	for (i = 0; json_is_array(chs) && i < json_array_size(chs); i++) {
 		c = json_array_get(chs, i);
