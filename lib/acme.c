@@ -265,8 +265,10 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		if (*v != '\0' && strspn(v, "0123456789") == strlen(v))
 			r->retry_after = strlen(v) > 6 ? 999999 : atol(v);
 		else if ((t = curl_getdate(v, NULL)) != -1)
-			r->retry_after = t > time(NULL) ?
-			    (long)(t - time(NULL)) : 0;
+			/* the same bound as for seconds */
+			r->retry_after = t <= time(NULL) ? 0 :
+			    t - time(NULL) > 999999 ? 999999 :
+			    (long)(t - time(NULL));
 		free(v);
 	} else if (nl == 4 && strncasecmp(p, "Link", nl) == 0) {
 		if ((v = strndup(c, n - nl - 1)) == NULL)
