@@ -5,7 +5,10 @@
  * is PEM text: sslm_pem_split, then every block decoded by its kind and
  * described (sslm_info_block, sslm_info_text, sslm_info_verbose), and
  * the whole read by sslm_read_certs and sslm_read_csr.  Any other input
- * is DER: armoured as each kind of block in turn and read the same way.
+ * is DER: armoured with the label of what it decodes as (d2i_*), or of
+ * a kind chosen by its length when it decodes as nothing (one kind, not
+ * every one: OpenSSL 3's decoders take milliseconds per attempt), and
+ * read the same way.
  * Promises checked: blocks lie inside the buffer in order, with a
  * printable label and a line within the input; a block that does not
  * decode is reported in one printable line.
@@ -88,6 +91,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "PRIVATE KEY", "PUBLIC KEY", "DH PARAMETERS", "EC PRIVATE KEY" };
 	BIO	*mem, *b64;
 	char	*pem, *txt;
+	const unsigned char *p;
+	void	*o;
 	long	 n;
 	size_t	 i;
 
@@ -105,14 +110,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (BIO_write(mem, data, (int)size) != (int)size || BIO_flush(mem) != 1)
 		abort();
 	n = BIO_get_mem_data(BIO_next(mem), &txt);
-	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
-		if ((pem = malloc((size_t)n + 128)) == NULL)
-			abort();
-		snprintf(pem, (size_t)n + 128, "-----BEGIN %s-----\n%.*s"
-		    "-----END %s-----\n", labels[i], (int)n, txt, labels[i]);
-		pem_text(pem, strlen(pem));
-		free(pem);
+	i = size % (sizeof(labels) / sizeof(labels[0]));
+	if ((o = d2i_X509(NULL, (p = data, &p), (long)size)) != NULL) {
+		X509_free(o);
+		i = 0;
+	} else if ((o = d2i_X509_REQ(NULL, (p = data, &p), (long)size)) !=
+	    NULL) {
+		X509_REQ_free(o);
+		i = 1;
+	} else if ((o = d2i_AutoPrivateKey(NULL, (p = data, &p),
+	    (long)size)) != NULL) {
+		EVP_PKEY_free(o);
+		i = 2;
+	} else if ((o = d2i_PUBKEY(NULL, (p = data, &p), (long)size)) !=
+	    NULL) {
+		EVP_PKEY_free(o);
+		i = 3;
 	}
+	if ((pem = malloc((size_t)n + 128)) == NULL)
+		abort();
+	snprintf(pem, (size_t)n + 128, "-----BEGIN %s-----\n%.*s"
+	    "-----END %s-----\n", labels[i], (int)n, txt, labels[i]);
+	pem_text(pem, strlen(pem));
+	free(pem);
 	BIO_free_all(mem);
+	ERR_clear_error();
 	return 0;
 }
