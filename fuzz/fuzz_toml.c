@@ -2,7 +2,8 @@
 /*
  * fuzz_toml: one input is one TOML document for sslm_toml_parse, as
  * sslm-conf reads every configuration file.  Promises checked: a
- * document that fails has a one-line "name:line: reason" message; one
+ * document that fails has a "name:line: reason" message of one printable
+ * line; one
  * that parses converts to JSON (sslm_toml_to_json), and every node the
  * tree holds has a line within the document.
  * Seeds: ../shared/testdata/toml-test (fuzz/seeds.sh).
@@ -51,7 +52,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t = sslm_toml_parse((const char *)data, size, NAME, err, sizeof(err));
 	if (t == NULL) {
 		fuzz_assert(strncmp(err, NAME ":", strlen(NAME) + 1) == 0);
-		fuzz_assert(strchr(err, '\n') == NULL);
+		/* the reason quotes the document: printable, one line */
+		snprintf(fuzz_msg, sizeof(fuzz_msg), "%s", err);
+		fuzz_msg_ok();
 		return 0;
 	}
 	lines_ok(t, lines);
