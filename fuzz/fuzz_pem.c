@@ -7,7 +7,7 @@
  * the whole read by sslm_read_certs and sslm_read_csr.  Any other input
  * is DER: armoured with the label of what it decodes as (d2i_*), or of
  * a kind chosen by its length when it decodes as nothing (one kind, not
- * every one: OpenSSL 3's decoders take milliseconds per attempt), and
+ * every one: each attempt costs milliseconds of OpenSSL decoding), and
  * read the same way.
  * Promises checked: blocks lie inside the buffer in order, with a
  * printable label and a line within the input; a block that does not
