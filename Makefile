@@ -1,6 +1,6 @@
 # sslm: one GNU Makefile.  `make` builds every program into ./bin.
-# Targets: all check check-asan lint mutate demo bench install uninstall
-# deb clean
+# Targets: all check check-asan fuzz lint mutate demo bench install
+# uninstall deb clean
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -49,15 +49,15 @@ STEPDIR	 = $(patsubst %/,%,$(dir $(OUTDIR)))/libexec/sslm
 STEPS	 = $(STEPSRC:pipelines/steps/%=$(STEPDIR)/%)
 MANS	 = $(wildcard man/*.[1-8])
 SHFILES	 = $(wildcard pipelines/sslm-* pipelines/steps/*.sh tests/*.sh tests/env/*.sh tests/run \
-	   bench/*.sh \
+	   bench/*.sh fuzz/*.sh \
 	   scripts/* examples/*/make-ca \
 	   examples/*/*.sh .ci/run debian/*.postinst debian/*.postrm)
 
 # Keep the objects: they are intermediate files of the pattern rules.
 .SECONDARY:
 
-.PHONY: all pkgcheck check check-asan lint mutate demo bench install \
-	uninstall deb clean deps
+.PHONY: all pkgcheck check check-asan fuzz fuzz-build lint mutate demo \
+	bench install uninstall deb clean deps
 
 all: pkgcheck $(PROGS) $(STEPS)
 
@@ -114,6 +114,36 @@ check-asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:verify_asan_link_order=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run build/asan/bin
+
+# libFuzzer harnesses (fuzz/fuzz_*.c, clang): the library built again
+# with the fuzzer's coverage and ASan + UBSan in build/fuzz (VARIANT=fuzz,
+# nothing of the normal build is touched), one program a harness, seed
+# corpora made by fuzz/seeds.sh.  make fuzz FUZZ_SECONDS=N runs each
+# harness N seconds (fuzz/run.sh) and fails on a crash.
+FUZZ_CC	 ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIBFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \
+	     $(FUZZ_SAN)
+FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer $(FUZZ_SAN)
+FUZZERS	 = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh fuzz/run.sh -t $(FUZZ_SECONDS) $(FUZZERS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory VARIANT=fuzz CC=$(FUZZ_CC) \
+	    CFLAGS="$(FUZZ_LIBFLAGS)" build/fuzz/libsslm.a
+	@$(MAKE) --no-print-directory VARIANT=fuzz \
+	    $(FUZZERS:%=build/fuzz/fuzz_%)
+
+# A harness may #include the .c file it fuzzes (to reach its static
+# interpreters): its symbols then come from the harness, not the archive.
+build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIBSRC) lib/sslm.h \
+	    $(wildcard lib/*_priv.h) tools/acme-order.c build/fuzz/libsslm.a
+	$(FUZZ_CC) $(CPPFLAGS) -Ifuzz $(PKG_CFLAGS) $(WFLAGS) $(FUZZ_FLAGS) -o $@ $< \
+	    build/fuzz/libsslm.a $(PKG_LIBS) -lm
 
 # shellcheck file by file: checked together, it misses some warnings.
 # Then sslm-mgr with its steps as one program, for the set -e notes

@@ -74,13 +74,15 @@ for n in "$@"; do
 done
 
 printf '%-48s %10s %10s\n' "fleet" "mean ms" "x first"
-first=$1
-jq -r -s --arg first "$first" '
+files=""
+for n in "$@"; do files="$files $w/f$n.json"; done
+# shellcheck disable=SC2086 # paths of our scratch directory, no spaces
+jq -r -s '
     (.[0].results | map(.mean)) as $base |
     .[] | .results | to_entries[] |
     [.value.command, (.value.mean * 1000 | round),
      ((.value.mean / $base[.key]) * 10 | round / 10)] | @tsv' \
-    $(for n in "$@"; do printf '%s ' "$w/f$n.json"; done) |
+    $files |
     while IFS=$(printf '\t') read -r c m r; do
 	printf '%-48s %10s %10s\n' "$c" "$m" "$r"
 done

@@ -161,7 +161,7 @@ https_origin(const char *url)
 int
 sslm_acme_url_ok(const struct sslm_acme *a, const char *url, const char *what)
 {
-	char	*o;
+	char	*o, shown[201];
 	int	 ok;
 
 	if (url == NULL) {
@@ -172,8 +172,8 @@ sslm_acme_url_ok(const struct sslm_acme *a, const char *url, const char *what)
 	ok = o != NULL && strcmp(o, a->origin) == 0;
 	free(o);
 	if (!ok) {
-		sslm_warnx("%s: %.200s: not an https URL of %s", what, url,
-		    a->origin);
+		sslm_warnx("%s: %s: not an https URL of %s", what,
+		    sslm_msgstr(shown, sizeof(shown), url), a->origin);
 		return -1;
 	}
 	return 0;
@@ -298,8 +298,10 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		if (*v != '\0' && strspn(v, "0123456789") == strlen(v))
 			r->retry_after = strlen(v) > 6 ? 999999 : atol(v);
 		else if ((t = curl_getdate(v, NULL)) != -1)
-			r->retry_after = t > time(NULL) ?
-			    (long)(t - time(NULL)) : 0;
+			/* the same bound as for seconds */
+			r->retry_after = t <= time(NULL) ? 0 :
+			    t - time(NULL) > 999999 ? 999999 :
+			    (long)(t - time(NULL));
 		free(v);
 	} else if (nl == 4 && strncasecmp(p, "Link", nl) == 0) {
 		if ((v = strndup(c, n - nl - 1)) == NULL)
@@ -494,22 +496,10 @@ http(struct sslm_acme *a, const char *method, const char *url,
 	}
 }
 
-/* A short printable copy of a server string for messages. */
-static void
-clean(char *buf, size_t len, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
-		    s[i];
-	buf[i] = '\0';
-}
-
 void
 sslm_acme_printable(char *buf, size_t len, const char *s)
 {
-	clean(buf, len, s);
+	sslm_msgstr(buf, len, s);
 }
 
 /*
@@ -528,7 +518,7 @@ body_json(struct sslm_acme_resp *r, const char *url)
 	}
 	r->json = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (r->json == NULL || !json_is_object(r->json)) {
-		clean(why, sizeof(why), r->json == NULL ? jerr.text :
+		sslm_msgstr(why, sizeof(why), r->json == NULL ? jerr.text :
 		    "not an object");
 		sslm_warnx("%s: HTTP %ld: malformed JSON: %s", url, r->status,
 		    why);
@@ -544,9 +534,9 @@ sslm_acme_problem(const char *where, const char *prefix, const json_t *p)
 	char		 type[256], detail[512], idv[256];
 	size_t		 i;
 
-	clean(type, sizeof(type), json_string_value(json_object_get(p,
+	sslm_msgstr(type, sizeof(type), json_string_value(json_object_get(p,
 	    "type")));
-	clean(detail, sizeof(detail), json_string_value(json_object_get(p,
+	sslm_msgstr(detail, sizeof(detail), json_string_value(json_object_get(p,
 	    "detail")));
 	sslm_warnx("%s: %s%s%s: %s", where, prefix != NULL ? prefix : "",
 	    prefix != NULL ? ": " : "", type[0] != '\0' ? type :
@@ -557,11 +547,11 @@ sslm_acme_problem(const char *where, const char *prefix, const json_t *p)
 	    i++) {
 		p = json_array_get(sub, i);
 		id = json_object_get(p, "identifier");
-		clean(type, sizeof(type), json_string_value(json_object_get(p,
+		sslm_msgstr(type, sizeof(type), json_string_value(json_object_get(p,
 		    "type")));
-		clean(detail, sizeof(detail), json_string_value(
+		sslm_msgstr(detail, sizeof(detail), json_string_value(
 		    json_object_get(p, "detail")));
-		clean(idv, sizeof(idv), json_string_value(json_object_get(id,
+		sslm_msgstr(idv, sizeof(idv), json_string_value(json_object_get(id,
 		    "value")));
 		sslm_warnx("%s: %s: %s: %s", where, idv[0] != '\0' ? idv :
 		    "(no identifier)", type, detail);
@@ -811,44 +801,53 @@ sslm_acme_dirurl(const struct sslm_acme *a)
 	return a->dirurl;
 }
 
-int
-sslm_acme_directory(struct sslm_acme *a)
+/* Check the directory object d of the server: 0, or -1 (warned). */
+static int
+dir_check(const struct sslm_acme *a, const json_t *d)
 {
 	static const char *need[] = { "newNonce", "newAccount", "newOrder" };
 	static const char *opt[] = { "revokeCert", "keyChange", "newAuthz",
 	    "renewalInfo" };
+	const json_t	*meta, *v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (sslm_acme_url_ok(a, json_string_value(json_object_get(
+		    d, need[i])), need[i]) == -1) {
+			sslm_warnx("%s: not a usable ACME directory",
+			    a->dirurl);
+			return -1;
+		}
+	for (i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+		if ((v = json_object_get(d, opt[i])) != NULL &&
+		    sslm_acme_url_ok(a, json_string_value(v), opt[i]) == -1)
+			return -1;
+	meta = json_object_get(d, "meta");
+	if (meta != NULL && !json_is_object(meta)) {
+		sslm_warnx("%s: meta is not an object", a->dirurl);
+		return -1;
+	}
+	v = json_object_get(meta, "profiles");
+	if (v != NULL && !json_is_object(v)) {
+		sslm_warnx("%s: meta.profiles is not an object", a->dirurl);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sslm_acme_directory(struct sslm_acme *a)
+{
 	struct sslm_acme_resp	 r;
-	const json_t		*meta, *v;
-	size_t			 i;
 	int			 rc = -1;
 
 	if (a->dir != NULL)
 		return 0;
 	memset(&r, 0, sizeof(r));
 	r.retry_after = -1;
-	if (sslm_acme_get(a, a->dirurl, 0, &r) == -1)
+	if (sslm_acme_get(a, a->dirurl, 0, &r) == -1 ||
+	    dir_check(a, r.json) == -1)
 		goto out;
-	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (sslm_acme_url_ok(a, json_string_value(json_object_get(
-		    r.json, need[i])), need[i]) == -1) {
-			sslm_warnx("%s: not a usable ACME directory",
-			    a->dirurl);
-			goto out;
-		}
-	for (i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
-		if ((v = json_object_get(r.json, opt[i])) != NULL &&
-		    sslm_acme_url_ok(a, json_string_value(v), opt[i]) == -1)
-			goto out;
-	meta = json_object_get(r.json, "meta");
-	if (meta != NULL && !json_is_object(meta)) {
-		sslm_warnx("%s: meta is not an object", a->dirurl);
-		goto out;
-	}
-	v = json_object_get(meta, "profiles");
-	if (v != NULL && !json_is_object(v)) {
-		sslm_warnx("%s: meta.profiles is not an object", a->dirurl);
-		goto out;
-	}
 	a->dir = json_incref(r.json);
 	rc = 0;
 out:

@@ -29,11 +29,12 @@ linelen(const char *p, const char *end, const char **next)
 	return n;
 }
 
-/* Is the line "-----<kind> <label>-----"?  Copies the label. */
+/* Is the line "-----<kind> <label>-----", the label printable ASCII
+ * (RFC 7468 2)?  Copies the label. */
 static int
 armor(const char *p, size_t n, const char *kind, char *label, size_t lsz)
 {
-	size_t k = strlen(kind);
+	size_t k = strlen(kind), i;
 
 	if (n < 10 + k + 1 || strncmp(p, "-----", 5) != 0 ||
 	    strncmp(p + 5, kind, k) != 0 || p[5 + k] != ' ' ||
@@ -42,6 +43,9 @@ armor(const char *p, size_t n, const char *kind, char *label, size_t lsz)
 	n -= 5 + k + 1 + 5;
 	if (n == 0 || n >= lsz)
 		return 0;
+	for (i = 0; i < n; i++)
+		if (p[5 + k + 1 + i] < 0x20 || p[5 + k + 1 + i] > 0x7e)
+			return 0;
 	memcpy(label, p + 5 + k + 1, n);
 	label[n] = '\0';
 	return 1;

@@ -47,6 +47,12 @@ void	 sslm_warn_capture(char *buf, size_t len);
 /* How many messages went to stderr so far (a tool that fails without
  * one can still say why). */
 int	 sslm_warned(void);
+/*
+ * A printable copy of s (a peer's or a file's text; NULL: empty) for a
+ * message, in buf (len bytes): control characters become '?', the
+ * rest is cut to fit.  Returns buf.
+ */
+char	*sslm_msgstr(char *buf, size_t len, const char *s);
 
 /*
  * Read a whole file ("-" = stdin) of at most max bytes into one new

@@ -75,6 +75,20 @@ sslm_warned(void)
 	return nwarned;
 }
 
+char *
+sslm_msgstr(char *buf, size_t len, const char *s)
+{
+	size_t i;
+
+	if (len == 0)
+		return buf;
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+		    s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 void
 sslm_warnx(const char *fmt, ...)
 {

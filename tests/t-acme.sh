@@ -640,6 +640,9 @@ class H(http.server.BaseHTTPRequestHandler):
             self.send(200, '{"newNonce": "x", ')
         elif p == "/esc/dir":
             self.send(200, '{"newNonce": \x1b[2J')
+        elif p == "/ctrl/dir":
+            self.send(200, self.dirdoc("/ctrl").replace(
+                "/ctrl/nonce", "/ctrl/\\u001b[2Jnonce"))
         elif p == "/500/dir":
             self.send(500, "oops", "text/plain")
         elif p == "/array/dir":
@@ -704,6 +707,16 @@ if LC_ALL=C grep -q "$(printf '\033')" "$T_ERR"; then
 	notok "stub: the server's escape byte is not printed" "$(cat -v "$T_ERR")"
 else
 	ok "stub: the server's escape byte is not printed"
+fi
+# found by fuzz/fuzz_acme: a URL of the server is quoted printably
+run sslm-acme-order -D "$S/ctrl/dir" --ca-file "$CA" ari "$w/c8.pem"
+expect_rc 3 "stub: a directory URL with an escape byte: exit 3"
+expect_err_match "newNonce: $S/ctrl/\\?\\[2Jnonce: not an https URL" \
+    "stub: a directory URL with an escape byte: refused, shown with ?"
+if LC_ALL=C grep -q "$(printf '\033')" "$T_ERR"; then
+	notok "stub: the escape byte of the URL is not printed" "$(cat -v "$T_ERR")"
+else
+	ok "stub: the escape byte of the URL is not printed"
 fi
 run sslm-acme-order -D "$S/array/dir" --ca-file "$CA" ari "$w/c8.pem"
 expect_rc 3 "stub: a directory that is not an object: exit 3"

@@ -295,6 +295,48 @@ out:
 	return rc;
 }
 
+/*
+ * The output object of the newOrder answer r to the request at u for
+ * the identifiers ids: its URL in Location, on the directory's origin,
+ * the identifiers exactly those asked; its challenges still empty.  NULL
+ * (warned).
+ */
+static json_t *
+order_out(struct sslm_acme *a, const struct sslm_acme_resp *r,
+    const char *u, const json_t *ids)
+{
+	const json_t	*exp;
+	const char	*ourl, *fin, *st;
+	char		 what[URL_WHAT];
+	json_t		*out;
+
+	if (r->location == NULL) {
+		sslm_warnx("%s: HTTP %ld without the Location of the order", u,
+		    r->status);
+		return NULL;
+	}
+	if (r->json == NULL) {
+		sslm_warnx("%s: HTTP %ld without an order", u, r->status);
+		return NULL;
+	}
+	snprintf(what, sizeof(what), "%s: Location", u);
+	if (sslm_acme_url_ok(a, r->location, what) == -1)
+		return NULL;
+	ourl = r->location;
+	if ((fin = sslm_acme_jurl(a, r->json, "finalize", ourl)) == NULL ||
+	    (st = sslm_acme_jstr(r->json, "status", ourl)) == NULL ||
+	    sslm_acme_idents_same(ids, json_object_get(r->json,
+	    "identifiers"), ourl) == -1)
+		return NULL;
+	exp = json_object_get(r->json, "expires");
+	if ((out = json_pack("{s:s, s:s, s:s, s:O?, s:O, s:[]}",
+	    "order", ourl, "finalize", fin, "status", st, "expires",
+	    json_is_string(exp) ? exp : NULL, "identifiers", ids,
+	    "challenges")) == NULL)
+		sslm_warnx("%s: out of memory", ourl);
+	return out;
+}
+
 /* order: newOrder, then every authorization. */
 static int
 run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
@@ -303,9 +345,7 @@ run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
 	X509_REQ	*req = NULL;
 	EVP_PKEY	*key = NULL;
 	json_t		*ids = NULL, *body = NULL, *out = NULL;
-	const json_t	*exp;
-	const char	*ourl, *fin, *st, *u;
-	char		 what[URL_WHAT];
+	const char	*u;
 	int		 rc = -1;
 
 	memset(&r, 0, sizeof(r));
@@ -324,35 +364,10 @@ run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
 	    add_profile(o, a, body) == -1 || add_replaces(o, a, body) == -1)
 		goto out;
 	u = sslm_acme_dir_url(a, "newOrder");
-	if (sslm_acme_post(a, u, body, 0, &r) == -1)
+	if (sslm_acme_post(a, u, body, 0, &r) == -1 ||
+	    (out = order_out(a, &r, u, ids)) == NULL)
 		goto out;
-	if (r.location == NULL) {
-		sslm_warnx("%s: HTTP %ld without the Location of the order", u,
-		    r.status);
-		goto out;
-	}
-	if (r.json == NULL) {
-		sslm_warnx("%s: HTTP %ld without an order", u, r.status);
-		goto out;
-	}
-	snprintf(what, sizeof(what), "%s: Location", u);
-	if (sslm_acme_url_ok(a, r.location, what) == -1)
-		goto out;
-	ourl = r.location;
-	if ((fin = sslm_acme_jurl(a, r.json, "finalize", ourl)) == NULL ||
-	    (st = sslm_acme_jstr(r.json, "status", ourl)) == NULL ||
-	    sslm_acme_idents_same(ids, json_object_get(r.json,
-	    "identifiers"), ourl) == -1)
-		goto out;
-	exp = json_object_get(r.json, "expires");
-	if ((out = json_pack("{s:s, s:s, s:s, s:O?, s:O, s:[]}",
-	    "order", ourl, "finalize", fin, "status", st, "expires",
-	    json_is_string(exp) ? exp : NULL, "identifiers", ids,
-	    "challenges")) == NULL) {
-		sslm_warnx("%s: out of memory", ourl);
-		goto out;
-	}
-	if (authorizations(o, a, key, ourl, r.json, ids,
+	if (authorizations(o, a, key, r.location, r.json, ids,
 	    json_object_get(out, "challenges")) == -1)
 		goto out;
 	if (json_object_set_new(out, "account",
@@ -435,14 +450,15 @@ static void
 authz_failed(const char *url, const json_t *az, const char *st)
 {
 	const json_t	*id, *chs, *c;
-	char		 who[300];
+	char		 who[300], type[40], val[256];
 	size_t		 i;
 	int		 n = 0;
 
 	id = json_object_get(az, "identifier");
-	snprintf(who, sizeof(who), "%s %s",
-	    json_string_value(json_object_get(id, "type")),
-	    json_string_value(json_object_get(id, "value")));
+	snprintf(who, sizeof(who), "%s %s", sslm_msgstr(type, sizeof(type),
+	    json_string_value(json_object_get(id, "type"))),
+	    sslm_msgstr(val, sizeof(val), json_string_value(json_object_get(id,
+	    "value"))));
 	chs = json_object_get(az, "challenges");
 	for (i = 0; json_is_array(chs) && i < json_array_size(chs); i++) {
 		c = json_array_get(chs, i);
