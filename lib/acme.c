@@ -496,12 +496,6 @@ http(struct sslm_acme *a, const char *method, const char *url,
 	}
 }
 
-void
-sslm_acme_printable(char *buf, size_t len, const char *s)
-{
-	sslm_msgstr(buf, len, s);
-}
-
 /*
  * Parse the body as a JSON object; -1 (warned) if it is not one.  The
  * parser's message quotes the server's bytes: printable only.

@@ -217,8 +217,8 @@ sslm_acme_idents_same(const json_t *asked, const json_t *got,
 		o = json_array_get(got, i);
 		t = json_string_value(json_object_get(o, "type"));
 		v = json_string_value(json_object_get(o, "value"));
-		sslm_acme_printable(tb, sizeof(tb), t);
-		sslm_acme_printable(vb, sizeof(vb), v);
+		sslm_msgstr(tb, sizeof(tb), t);
+		sslm_msgstr(vb, sizeof(vb), v);
 		if ((k = sslm_acme_ident_index(asked, t, v, -1)) == -1) {
 			sslm_warnx("%s: the order names %s %s, which was not "
 			    "asked for", where, tb, vb);

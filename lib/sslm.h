@@ -1367,9 +1367,6 @@ struct sslm_acme_poll {
 void	 sslm_acme_poll_init(struct sslm_acme_poll *);
 int	 sslm_acme_poll_wait(struct sslm_acme *, const struct sslm_acme_resp *r,
 	    struct sslm_acme_poll *, const char *url, const char *state);
-/* A printable copy of a server string s (NULL: "") for messages, cut to
- * fit len bytes; control bytes become "?". */
-void	 sslm_acme_printable(char *buf, size_t len, const char *s);
 /*
  * Report a problem document (RFC 7807) as "where: [prefix: ]type:
  * detail" and one "where: identifier: type: detail" line per subproblem.

@@ -145,8 +145,8 @@ authz_entry(const struct opts *o, struct sslm_acme *a, EVP_PKEY *key,
 		sslm_warnx("%s: malformed authorization", url);
 		return NULL;
 	}
-	sslm_acme_printable(tb, sizeof(tb), type);
-	sslm_acme_printable(vb, sizeof(vb), val);
+	sslm_msgstr(tb, sizeof(tb), type);
+	sslm_msgstr(vb, sizeof(vb), val);
 	if ((k = sslm_acme_ident_index(ids, type, val, json_is_true(wc))) ==
 	    -1) {
 		sslm_warnx("%s: an authorization for %s%s %s, which the request "

@@ -83,14 +83,19 @@ deploy_prod() {
 	prod_changed=0
 	set -- -c "$conf"
 	[ "$o_debug" -eq 0 ] || set -- -d "$@"
-	ngood=0
-	svc_cols group service bad >"$tmp/prod.rows"
-	while IFS=$TAB read -r g s bad; do
-		[ "$bad" -eq 0 ] || continue
-		case " $failed " in *" $g:$s "*) continue ;; esac
-		set -- "$@" "$g:$s"
-		ngood=$((ngood + 1))
-	done <"$tmp/prod.rows"
+	# shellcheck disable=SC2310 # it checks its commands
+	ngood=$(good_services "$tmp/prod.sel" skipfailed) ||
+	    die "$tmp/prod.sel: cannot write"
+	_sel=$(cat "$tmp/prod.sel") || die "$tmp/prod.sel: cannot read"
+	# One name a line (sslm-conf refused control characters): split at
+	# newlines only, no globbing.
+	set -f
+	_ifs=$IFS
+	IFS=$NL
+	# shellcheck disable=SC2086 # split on purpose, see above
+	set -- "$@" $_sel
+	IFS=$_ifs
+	set +f
 	if [ "$ngood" -gt 0 ]; then
 		step "prodcopy"
 		prod_ok=1

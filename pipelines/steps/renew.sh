@@ -58,9 +58,7 @@ renew_due() {
 	_drc=0
 	sslm-due "$@" "$_dc" >"$tmp/due.out" 2>"$tmp/err" || _drc=$?
 	# Warnings (an ARI answer not used) are the operator's business.
-	if [ "$_drc" -le 1 ] && [ -s "$tmp/err" ]; then
-		while IFS= read -r _l; do warn "$g:$s: $_l"; done <"$tmp/err"
-	fi
+	[ "$_drc" -gt 1 ] || tool_warnings
 	case "$_drc" in
 	0 | 1) due_msg=$(cat "$tmp/due.out") || due_msg="" ;;
 	*) due_msg=$(tail -1 "$tmp/err") || due_msg=""; _drc=3 ;;

@@ -129,10 +129,17 @@ status_finish() {
 	_sync=null
 	if [ "$o_sync" -eq 1 ]; then
 		set -- -n -c "$conf"
-		svc_cols group service bad >"$tmp/sync.rows"
-		while IFS=$TAB read -r g s bad; do
-			if [ "$bad" -eq 0 ]; then set -- "$@" "$g:$s"; fi
-		done <"$tmp/sync.rows"
+		# shellcheck disable=SC2310 # it checks its commands
+		_n=$(good_services "$tmp/sync.sel") ||
+		    die "$tmp/sync.sel: cannot write"
+		_sel=$(cat "$tmp/sync.sel") || die "$tmp/sync.sel: cannot read"
+		set -f
+		_ifs=$IFS
+		IFS=$NL
+		# shellcheck disable=SC2086 # a name a line, split on purpose
+		set -- "$@" $_sel
+		IFS=$_ifs
+		set +f
 		_prc=0
 		if [ "$#" -gt 3 ]; then
 			sslm-prodcopy "$@" >/dev/null 2>"$tmp/err" || _prc=$?
