@@ -43,6 +43,29 @@ chk_path(struct ctx *c, const struct sslm_toml *n, const char *shown)
 	return 0;	/* want_string already refused control characters */
 }
 
+/*
+ * A server to probe (sslm.conf(5), probe): "host:port", or
+ * "host:port@addr[:port]" to reach host at that address.
+ */
+static int
+chk_probe(struct ctx *c, const struct sslm_toml *n, const char *shown)
+{
+	struct sslm_dns_srv	 a;
+	char			 host[256], err[128];
+	const char		*at = strchr(n->s, '@');
+	size_t			 len = at != NULL ? (size_t)(at - n->s) :
+				    strlen(n->s);
+	int			 port;
+
+	if (sslm_hostport(n->s, len, host, sizeof(host), &port) == -1)
+		return bad(c, n, shown, "\"%s\" is not host:port (an IPv6 "
+		    "address as [addr]:port)", n->s);
+	if (at != NULL && sslm_dns_server(at + 1, port, &a, err,
+	    sizeof(err)) == -1)
+		return bad(c, n, shown, "\"%s\": after @: %s", n->s, err);
+	return 0;
+}
+
 static int
 chk_depends(struct ctx *c, const struct sslm_toml *n, const char *shown)
 {
@@ -54,6 +77,22 @@ chk_depends(struct ctx *c, const struct sslm_toml *n, const char *shown)
 }
 
 /* ---- ssl-mgr.conf ------------------------------------------------------- */
+
+/* "addr" or "addr@port" (sslm-probe -r): 0, or -1. */
+static int
+resolver_ok(const char *r)
+{
+	struct sslm_dns_srv	 a;
+	char			 spec[300], err[128];
+	const char		*at = strchr(r, '@');
+
+	if (at != NULL)
+		snprintf(spec, sizeof(spec), "[%.*s]:%s", (int)(at - r), r,
+		    at + 1);
+	else
+		snprintf(spec, sizeof(spec), "%s", r);
+	return sslm_dns_server(spec, 53, &a, err, sizeof(err));
+}
 
 /* A [globals] key, or the same key at top level (ssl-mgr hoists them). */
 static const struct sslm_toml *
@@ -114,7 +153,8 @@ static const char *const global_keys[] = {
 	"verb", "debug", "sslm_auth_hook", "prod_cert_dir", "logdir",
 	"clean_keep", "min_roll_mins", "dns_check_delay", "dns_xtra_ns",
 	"post_copy_cmd", "preferred_acme_profile", "renew_expire_days",
-	"renew_expire_days_spread", "acme_timeout", NULL
+	"renew_expire_days_spread", "acme_timeout", "probe_resolver",
+	"probe_dane", NULL
 };
 
 static json_t *
@@ -122,9 +162,9 @@ load_globals(struct ctx *c)
 {
 	json_t		*g = NULL, *l = NULL, *pcc = NULL;
 	const struct sslm_toml *n, *e, *top;
-	const char	*s, *hook, *prod, *logdir;
+	const char	*s, *hook, *prod, *logdir, *pres;
 	long long	 keep, mins, delay, acmet;
-	int		 verb, debug;
+	int		 verb, debug, pdane;
 	size_t		 i;
 	char		*p = NULL, *prodabs = NULL, *logabs = NULL;
 
@@ -150,8 +190,16 @@ load_globals(struct ctx *c)
 	    "acme_timeout", SSLM_ACME_TIMEOUT, 1, 86400, &acmet) == -1 ||
 	    get_str(c, gtab(c, "preferred_acme_profile"),
 	    "preferred_acme_profile", "preferred_acme_profile", "",
-	    &c->profile) == -1)
+	    &c->profile) == -1 ||
+	    get_str(c, gtab(c, "probe_resolver"), "probe_resolver",
+	    "probe_resolver", "", &pres) == -1 ||
+	    get_bool(c, gtab(c, "probe_dane"), "probe_dane", "probe_dane", 1,
+	    &pdane) == -1)
 		return NULL;
+	if (*pres != '\0' && resolver_ok(pres) == -1)
+		return bad(c, gnode(c, "probe_resolver"), "probe_resolver",
+		    "\"%s\" is not an IP address with an optional @port",
+		    pres), NULL;
 	if (*prod == '\0')
 		return bad(c, gnode(c, "prod_cert_dir"), "prod_cert_dir",
 		    "must not be empty"), NULL;
@@ -214,13 +262,15 @@ load_globals(struct ctx *c)
 	if (prod_parent_ok(c, prodabs) == -1)
 		goto fail;
 	s = c->profile;
-	g = json_pack("{s:b,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s,s:I}",
+	g = json_pack("{s:b,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s,s:I,"
+	    "s:s,s:b}",
 	    "verb", verb, "debug", debug, "sslm_auth_hook", hook,
 	    "prod_cert_dir", prodabs, "logdir", logabs, "clean_keep",
 	    (json_int_t)keep, "min_roll_mins", (json_int_t)mins,
 	    "dns_check_delay", (json_int_t)delay, "dns_xtra_ns", l,
 	    "post_copy_cmd", pcc, "preferred_acme_profile", s,
-	    "acme_timeout", (json_int_t)acmet);
+	    "acme_timeout", (json_int_t)acmet, "probe_resolver", pres,
+	    "probe_dane", pdane);
 	free(p);
 	free(prodabs);
 	free(logabs);
@@ -515,11 +565,13 @@ static json_t *
 load_class(struct ctx *c, const char *name)
 {
 	static const char *const keys[] = { "servers", "restart_cmd",
-	    "depends", "svc_depends", "server_dir", "skip_prod_copy", NULL };
+	    "depends", "svc_depends", "server_dir", "skip_prod_copy", "probe",
+	    NULL };
 	const struct sslm_toml	*t = child(c->main, name);
 	json_t			*srv = NULL, *r = NULL, *d = NULL, *sd = NULL;
+	json_t			*pr = NULL;
 	const char		*dir;
-	char			 k[6][64], pre[32];
+	char			 k[7][64], pre[32];
 	int			 skip;
 
 	snprintf(pre, sizeof(pre), "%s.", name);
@@ -529,6 +581,7 @@ load_class(struct ctx *c, const char *name)
 	snprintf(k[3], sizeof(k[3]), "%s.svc_depends", name);
 	snprintf(k[4], sizeof(k[4]), "%s.server_dir", name);
 	snprintf(k[5], sizeof(k[5]), "%s.skip_prod_copy", name);
+	snprintf(k[6], sizeof(k[6]), "%s.probe", name);
 	if (need_table(c, t, name) == -1)
 		return NULL;
 	warn_unknown(c, t, pre, keys);
@@ -537,16 +590,17 @@ load_class(struct ctx *c, const char *name)
 	    (d = get_strlist(c, t, "depends", k[2], chk_depends)) == NULL ||
 	    (sd = load_svc_depends(c, t, k[3])) == NULL ||
 	    get_str(c, t, "server_dir", k[4], "", &dir) == -1 ||
-	    get_bool(c, t, "skip_prod_copy", k[5], 0, &skip) == -1) {
+	    get_bool(c, t, "skip_prod_copy", k[5], 0, &skip) == -1 ||
+	    (pr = get_strlist(c, t, "probe", k[6], chk_probe)) == NULL) {
 		json_decref(srv);
 		json_decref(r);
 		json_decref(d);
 		json_decref(sd);
 		return NULL;
 	}
-	return json_pack("{s:o,s:o,s:o,s:o,s:s,s:b}", "servers", srv,
+	return json_pack("{s:o,s:o,s:o,s:o,s:s,s:b,s:o}", "servers", srv,
 	    "restart_cmd", r, "depends", d, "svc_depends", sd, "server_dir",
-	    dir, "skip_prod_copy", skip);
+	    dir, "skip_prod_copy", skip, "probe", pr);
 }
 
 

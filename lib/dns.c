@@ -747,7 +747,11 @@ sslm_dns_sysresolve(const char *host, int port, int family,
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_DGRAM;
 	if ((e = getaddrinfo(host, NULL, &hints, &res)) != 0) {
-		sslm_warnx("%s: %s", host, gai_strerror(e));
+		/* The same words as an empty answer: the name has none. */
+		if (e == EAI_NONAME || e == EAI_NODATA)
+			sslm_warnx("%s: no address", host);
+		else
+			sslm_warnx("%s: %s", host, gai_strerror(e));
 		return -1;
 	}
 	*n = 0;

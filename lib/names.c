@@ -85,6 +85,49 @@ sslm_valid_host(const char *s)
 }
 
 int
+sslm_hostport(const char *arg, size_t len, char *host, size_t hostlen,
+    int *port)
+{
+	const char	*p, *h = arg, *end = arg + len;
+	char		 num[8];
+	long long	 v;
+	size_t		 n;
+
+	if (len > 0 && arg[0] == '[') {
+		if ((p = memchr(arg, ']', len)) == NULL || p + 1 >= end ||
+		    p[1] != ':')
+			return -1;
+		h = arg + 1;
+		n = (size_t)(p - h);
+		p++;
+	} else {
+		for (p = end; p > arg && p[-1] != ':'; p--)
+			;
+		if (p == arg)
+			return -1;
+		p--;
+		if (memchr(arg, ':', (size_t)(p - arg)) != NULL)
+			return -1;
+		n = (size_t)(p - arg);
+	}
+	if (n == 0 || n >= hostlen || (size_t)(end - p - 1) >= sizeof(num) ||
+	    end - p - 1 == 0)
+		return -1;
+	memcpy(num, p + 1, (size_t)(end - p - 1));
+	num[end - p - 1] = '\0';
+	if (sslm_strtonum(num, 1, 65535, &v) == -1)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (sslm_dns_name_norm(host, hostlen, host) == -1 ||
+	    !sslm_valid_host(host) ||
+	    (arg[0] == '[') != (sslm_ip_literal(host) == 6))
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+int
 sslm_no_ctrl(const char *s, size_t n)
 {
 	size_t i;

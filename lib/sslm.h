@@ -197,6 +197,13 @@ int	 sslm_valid_hostname(const char *, int wildcard);
 int	 sslm_ip_literal(const char *);
 /* A host: a DNS name without wildcard, or an IP literal.  1 or 0. */
 int	 sslm_valid_host(const char *);
+/*
+ * "name:port", "v4:port" or "[v6]:port" (the LEN bytes at ARG) into HOST
+ * (lower case, no trailing dot) and PORT (1..65535).  0, or -1 when it is
+ * not one of those.
+ */
+int	 sslm_hostport(const char *arg, size_t len, char *host, size_t hostlen,
+	    int *port);
 /* 1 when the string holds no control character (C0 or DEL), else 0. */
 int	 sslm_no_ctrl(const char *, size_t);
 

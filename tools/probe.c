@@ -68,36 +68,13 @@ usage(int status)
 static int
 parse_target(const char *arg, struct ctx *c)
 {
-	const char	*p, *h = arg;
-	long long	 port;
-	size_t		 n;
-
-	if (arg[0] == '[') {
-		if ((p = strchr(arg, ']')) == NULL || p[1] != ':')
-			goto bad;
-		h = arg + 1;
-		n = (size_t)(p - h);
-		p++;
-	} else {
-		if ((p = strrchr(arg, ':')) == NULL ||
-		    memchr(arg, ':', (size_t)(p - arg)) != NULL)
-			goto bad;
-		n = (size_t)(p - arg);
+	if (sslm_hostport(arg, strlen(arg), c->host, sizeof(c->host),
+	    &c->port) == -1) {
+		sslm_warnx("%s: not host:port (an IPv6 address as "
+		    "[addr]:port)", arg);
+		return -1;
 	}
-	if (n == 0 || n >= sizeof(c->host) ||
-	    sslm_strtonum(p + 1, 1, 65535, &port) == -1)
-		goto bad;
-	memcpy(c->host, h, n);
-	c->host[n] = '\0';
-	if (sslm_dns_name_norm(c->host, sizeof(c->host), c->host) == -1 ||
-	    !sslm_valid_host(c->host) ||
-	    (arg[0] == '[') != (sslm_ip_literal(c->host) == 6))
-		goto bad;
-	c->port = (int)port;
 	return 0;
-bad:
-	sslm_warnx("%s: not host:port (an IPv6 address as [addr]:port)", arg);
-	return -1;
 }
 
 /* "usage selector mtype hex" of a record, new string. */
