@@ -36,6 +36,11 @@ clean_service() {
 	_nx=$(link_target "$1" next)
 	_pv=$(link_target "$1" prev)
 	_keep=" $_cu $_nx $_pv "
+	# The sets whose TLSA records stay until the servers present curr.
+	if [ -s "$1/.probe-pending" ]; then
+		_ph=$(tr '\n' ' ' <"$1/.probe-pending") || return 0
+		_keep="$_keep $_ph "
+	fi
 	# Leftovers of killed runs (we hold the lock, so none is in progress).
 	for _d in "$1"/db/.new-*; do
 		[ ! -d "$_d" ] || rm -rf "$_d"

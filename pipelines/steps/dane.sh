@@ -59,32 +59,14 @@ dane_gate() {
 }
 
 # dane_seen SETDIR: are the set's TLSA records on every authoritative
-# server (sslm-nscheck)?  Keeps the first time they were, as
+# server (tlsa_everywhere)?  Keeps the first time they were, as
 # "db/<stamp> <seconds>" in $sdir/.tlsa-seen (outside the set), and sets
 # dane_age to the seconds since; else dane_why says what lags.
 dane_seen() {
 	dane_age=0
-	dane_why="$1/tlsa.rr: cannot read the records"
-	# shellcheck disable=SC2310 # awk's status: reading the file
-	tlsa_records "$1/tlsa.rr" >"$tmp/tlsa.all" || return 1
-	cut -f1,3 "$tmp/tlsa.all" >"$tmp/tlsa.expect" || return 1
-	_xns=$(jq -c .globals.dns_xtra_ns "$conf") || return 1
-	jq -R -s --arg a "$apex" --arg srv "$dns_srv" --argjson port "$dns_port" \
-	    --argjson x "$_xns" \
-	    '{apex: $a, primary: {server: $srv, port: $port}, xtra_ns: $x,
-	      present: [split("\n")[] | select(length > 0) | split("\t") |
-	        {name: (.[0] | rtrimstr(".")), type: "TLSA", values: [.[1]]}]}' \
-	    "$tmp/tlsa.expect" >"$tmp/dane.json" || return 1
-	dane_why=""
-	# shellcheck disable=SC2086
-	if ! sslm-nscheck -w "${SSLM_DANE_WAIT:-10}" ${SSLM_NSCHECK_OPTS:-} \
-	    "$tmp/dane.json" >"$tmp/dane.out" 2>"$tmp/err"; then
+	# shellcheck disable=SC2310 # it checks its commands
+	if ! tlsa_everywhere "$1"; then
 		rm -f "$sdir/.tlsa-seen"
-		# The first laggard, else the summary (or another error).
-		dane_why=$(grep -v 'not converged after' "$tmp/err" | head -1) ||
-		    dane_why=""
-		[ -n "$dane_why" ] || dane_why=$(tail -1 "$tmp/err") ||
-		    dane_why="sslm-nscheck failed"
 		return 1
 	fi
 	_now=$(date +%s) || { dane_why="date failed"; return 1; }
@@ -105,6 +87,34 @@ dane_seen() {
 	esac
 	dane_age=$((_now - _seen))
 	return 0
+}
+
+# tlsa_everywhere SETDIR: the set's TLSA records are on every
+# authoritative server of the apex, the [[dns_primary]] and the
+# dns_xtra_ns (sslm-nscheck); else dane_why says what lags.
+tlsa_everywhere() {
+	dane_why="$1/tlsa.rr: cannot read the records"
+	# shellcheck disable=SC2310 # awk's status: reading the file
+	tlsa_records "$1/tlsa.rr" >"$tmp/tlsa.all" || return 1
+	cut -f1,3 "$tmp/tlsa.all" >"$tmp/tlsa.expect" || return 1
+	_xns=$(jq -c .globals.dns_xtra_ns "$conf") || return 1
+	jq -R -s --arg a "$apex" --arg srv "$dns_srv" --argjson port "$dns_port" \
+	    --argjson x "$_xns" \
+	    '{apex: $a, primary: {server: $srv, port: $port}, xtra_ns: $x,
+	      present: [split("\n")[] | select(length > 0) | split("\t") |
+	        {name: (.[0] | rtrimstr(".")), type: "TLSA", values: [.[1]]}]}' \
+	    "$tmp/tlsa.expect" >"$tmp/dane.json" || return 1
+	dane_why=""
+	# shellcheck disable=SC2086
+	if ! sslm-nscheck -w "${SSLM_DANE_WAIT:-10}" ${SSLM_NSCHECK_OPTS:-} \
+	    "$tmp/dane.json" >"$tmp/dane.out" 2>"$tmp/err"; then
+		# The first laggard, else the summary (or another error).
+		dane_why=$(grep -v 'not converged after' "$tmp/err" | head -1) ||
+		    dane_why=""
+		[ -n "$dane_why" ] || dane_why=$(tail -1 "$tmp/err") ||
+		    dane_why="sslm-nscheck failed"
+		return 1
+	fi
 }
 
 # dane_observe: at the end of a run that did not roll, start the 2 x TTL
@@ -155,16 +165,28 @@ apex_services() {
 	} | sort -u
 }
 
-# build_apex: certs/<g>/tlsa.<g> from curr then next of every service;
-# whole records (also multi-line ones) are de-duplicated.  Sets
+# build_apex: certs/<g>/tlsa.<g> from curr, next and the held sets
+# (<svc>/.probe-pending) of every service; whole records (also multi-line
+# ones) are de-duplicated.  Sets
 # tlsa_changed=1 when the records differ from before.
 build_apex() {
 	_f=$certs/$g/tlsa.$g
 	_new=$tmp/tlsa.new
 	: >"$tmp/tlsa.body"
 	for _s in $(apex_services); do
-		for _l in curr next; do
-			_t=$(link_target "$certs/$g/$_s" "$_l")
+		# curr, next, and the sets whose records stay until every
+		# server presents curr (probe.sh), "held" in the comment.
+		_held=""
+		[ ! -s "$certs/$g/$_s/.probe-pending" ] ||
+		    _held=$(cat "$certs/$g/$_s/.probe-pending") ||
+		    die "$certs/$g/$_s/.probe-pending: cannot read"
+		for _l in curr next $_held; do
+			case "$_l" in
+			curr | next) _t=$(link_target "$certs/$g/$_s" "$_l") ;;
+			db/*/* | db/.*) continue ;;
+			db/?*) _t=$_l _l=held ;;
+			*) continue ;;
+			esac
 			[ -n "$_t" ] || continue
 			_rr=$certs/$g/$_s/$_t/tlsa.rr
 			[ -s "$_rr" ] || continue

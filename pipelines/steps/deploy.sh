@@ -281,22 +281,28 @@ deploy_reloads() {
 			done 6<"$tmp/hosts"
 		done 3<"$tmp/classes.tsv"
 		# DNS last: servers reload before the zone drops the old records.
-		dns_fire=0
-		[ "$d_fsr" -eq 0 ] || dns_fire=1
-		[ "$o_dns" -eq 0 ] || { dns_fire=1; dns_domains="$dns_domains $all_domains"; }
-		for _t in $dns_depends; do
-			case " $tokens " in *" $_t "*) dns_fire=1 ;; esac
-		done
-		if [ "$dns_fire" -eq 1 ] && [ "$reload_failed" -eq 0 ] &&
-		    [ "$dns_nrestart" -gt 0 ]; then
-			# shellcheck disable=SC2086
-			dns_domains=$(printf '%s\n' $dns_domains | sort -u | tr '\n' ' ')
-			say "  dns: restart for [ $dns_domains]"
-			step "dns-restart"
-			# shellcheck disable=SC2086,SC2310 # apex names (checked
-			# by sslm-conf); it warns, the failure is counted
-			dns_restart $dns_domains || reload_failed=1
-		fi
+		[ "$reload_failed" -ne 0 ] || deploy_dns "$tokens"
 	fi
 	[ "$reload_failed" -eq 0 ] || { failed="$failed reloads"; nfailed=$((nfailed + 1)); }
+}
+
+# deploy_dns TOKENS: the DNS restart for dns_domains when the [dns]
+# depends tokens are among TOKENS (or -fsr, -dns); a failure sets
+# reload_failed.
+deploy_dns() {
+	dns_fire=0
+	[ "$d_fsr" -eq 0 ] || dns_fire=1
+	[ "$o_dns" -eq 0 ] || { dns_fire=1; dns_domains="$dns_domains $all_domains"; }
+	for _t in $dns_depends; do
+		case " $1 " in *" $_t "*) dns_fire=1 ;; esac
+	done
+	if [ "$dns_fire" -eq 1 ] && [ "$dns_nrestart" -gt 0 ]; then
+		# shellcheck disable=SC2086
+		dns_domains=$(printf '%s\n' $dns_domains | sort -u | tr '\n' ' ')
+		say "  dns: restart for [ $dns_domains]"
+		step "dns-restart"
+		# shellcheck disable=SC2086,SC2310 # apex names (checked by
+		# sslm-conf); it warns, the failure is counted
+		dns_restart $dns_domains || reload_failed=1
+	fi
 }

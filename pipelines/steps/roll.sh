@@ -34,6 +34,9 @@ next_to_curr() {
 			return 1
 		fi
 	done
+	# The servers must show that they present the new curr before its
+	# predecessor's TLSA records go (probe.sh).
+	probe_hold
 	if [ -n "$_cu" ]; then
 		step "link-prev"
 		set_link "$sdir" prev "$_cu"

@@ -120,7 +120,9 @@ prom_write() {
 }
 
 # status_finish: the end of a status run that had no task (changes
-# nothing): the production check (--sync), the JSON, the metrics, a line
+# nothing): the production check (--sync), the servers (--probe:
+# probe_status adds 1 for one that does not present curr, 3 for one that
+# cannot be probed), the JSON, the metrics, a line
 # on standard error for each service that is not fine, and the exit
 # status: the highest of the services (0, 1 or 3); --sync adds 1 when
 # production differs from the store, 3 when it cannot be checked.
@@ -159,9 +161,18 @@ status_finish() {
 			_rc=3 ;;
 		esac
 	fi
+	if [ "$o_probe" -eq 1 ]; then
+		probe_status
+		[ "$probe_rc" -le "$_rc" ] || _rc=$probe_rc
+	fi
 	if [ "$o_json" -eq 1 ]; then
-		jq -s --arg c "$certs" --argjson y "$_sync" '{certs_dir: $c,
-		    services: .} + (if $y == null then {} else
+		[ "$o_probe" -eq 1 ] || : >"$tmp/probe.jsonl"
+		jq -s --arg c "$certs" --argjson y "$_sync" \
+		    --argjson p "$o_probe" --slurpfile pr "$tmp/probe.jsonl" '
+		    {certs_dir: $c, services: (if $p == 0 then . else
+		      map(. as $v | . + {probe: ([$pr[] | select(.group ==
+		        $v.group and .service == $v.service) | .servers[]])})
+		     end)} + (if $y == null then {} else
 		    {production_in_sync: $y} end)' "$tmp/status.jsonl"
 	fi
 	[ -z "$o_prom" ] || prom_write "$o_prom"

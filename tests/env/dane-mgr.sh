@@ -24,7 +24,10 @@
 #                        (the TLS server in SSLM_TMP/tls on DANE_PORT with
 #                        production's curr; detach: see
 #                        dane_tls_restart_cmd); both log their arguments
-#                        to LOG
+#                        to LOG; when DANE_TLS_ON and DANE_VERIFY_ON are
+#                        1, [smtp] probe lists both names (mx1 at
+#                        127.0.0.1) and probe_resolver is the validating
+#                        unbound, else probe_dane = false
 #   dane_tlsa_at ADDR NAME
 #                        the TLSA 3 1 1 data ADDR serves for
 #                        _DANE_PORT._tcp.NAME.example.test, lower case,
@@ -128,6 +131,20 @@ EOF
     svc_depends = [['$DNS_ZONE', ['mail']]]
 
 "
+	# After a roll the servers are probed (sslm-probe) through the
+	# validating unbound, mx1 at the TLS server's address (its A record
+	# is another); without the TLS server or unbound, not at all.
+	if [ "$DANE_TLS_ON" -eq 1 ] && [ "$DANE_VERIFY_ON" -eq 1 ]; then
+		edit "$t/conf.d/ssl-mgr.conf" "^\\[globals\\]\\n" "[globals]
+    probe_resolver = '$DANE_RESOLVER'
+" "^    svc_depends = \\[\\['$DNS_ZONE', \\['mail'\\]\\]\\]\\n" "    svc_depends = [['$DNS_ZONE', ['mail']]]
+    probe = ['mail.$DNS_ZONE:$DANE_PORT', 'mx1.$DNS_ZONE:$DANE_PORT@127.0.0.1']
+"
+	else
+		edit "$t/conf.d/ssl-mgr.conf" "^\\[globals\\]\\n" "[globals]
+    probe_dane = false
+"
+	fi
 }
 
 dane_tlsa_at() {
