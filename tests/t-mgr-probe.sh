@@ -236,6 +236,24 @@ chk "-s --probe, server down: the reason names the connection" \
     grep -q "^probe: $zone:mail: mail.$zone:$P \[127.0.0.1\]: error: connect: " "$T_OUT"
 "$w/smtp-restart" smtp >"$w/env.err" 2>&1
 
+# ---- dev -certs-prod and -fsr probe every service of the run ------------------------------
+dane_tls_start "$w/tls" "$P" "$M/prev/cert.pem" "$M/prev/privkey.pem" \
+    2>"$w/env.err"
+chk "a server back on the old certificate (s_client)" \
+    test "$(dane_presented "$P")" = "$(dane_spki "$M/prev/cert.pem")"
+cron dev -certs-prod "$zone:mail"
+expect_rc 3 "dev -certs-prod, server on the old certificate: exit 3"
+expect_err_match "mail.$zone:$P \[127.0.0.1\]: presents another certificate than curr" \
+    "dev -certs-prod: the server is named"
+chk "dev -certs-prod: the next run is asked to probe again" \
+    test -e "$M/.probe-pending" -a ! -s "$M/.probe-pending"
+chk "dev -certs-prod: no records held (none were withdrawn)" apex_has "$h3"
+cron dev -fsr -dns "$zone:mail"
+expect_rc 0 "dev -fsr -dns (the server reloads): exit 0"
+chk "dev -fsr: the server was probed and presents curr" \
+    grep -q "probe: $zone:mail: mail.$zone:$P \[127.0.0.1\]: presents curr" "$T_OUT"
+chk "dev -fsr: nothing pending" test ! -e "$M/.probe-pending"
+
 # ---- without class lists: the owners of the TLSA records; probe_dane = false ---------------
 sed -i "/^    probe = \[/d" "$t/conf.d/ssl-mgr.conf"
 cron -s --probe --json

@@ -189,17 +189,20 @@ probe_service() {
 	return "$_ps"
 }
 
-# probe_run: after the reloads, every service of the run that
-# <sdir>/.probe-pending names: when every server presents curr the file
-# goes and its group joins probe_groups; else the service failed, said per
-# server, and the held records stay.
+# probe_run: after the reloads, every service of the run that has
+# <sdir>/.probe-pending (with dev -certs-prod or -fsr, every service of
+# the run): when every server presents curr the file goes and its group
+# joins probe_groups; else the service failed, said per server, the held
+# records stay, and the file is there for the next run to probe again.
 probe_run() {
 	probe_groups=""
+	_pall=0
+	[ "$d_prod" -eq 0 ] && [ "$d_fsr" -eq 0 ] || _pall=1
 	svc_cols line gi group service signer signer_ca ndane nmx bad \
 	    >"$tmp/probe.rows"
 	while IFS=$TAB read -r _line _gi _g _s _sg _sc _nd _nm _bad <&3; do
-		if [ "$_bad" -ne 0 ] || [ ! -e "$certs/$_g/$_s/.probe-pending" ]
-		then
+		if [ "$_bad" -ne 0 ] || { [ "$_pall" -eq 0 ] &&
+		    [ ! -e "$certs/$_g/$_s/.probe-pending" ]; }; then
 			continue
 		fi
 		case " $failed " in *" $_g:$_s "*) continue ;; esac
@@ -212,7 +215,9 @@ probe_run() {
 		_pr=0
 		# shellcheck disable=SC2310 # its status is the answer
 		probe_service roll || _pr=$?
-		_held=$(tr '\n' ' ' <"$sdir/.probe-pending") || _held=""
+		_held=""
+		[ ! -s "$sdir/.probe-pending" ] ||
+		    _held=$(tr '\n' ' ' <"$sdir/.probe-pending") || _held=""
 		while IFS=$TAB read -r _pt _pa _pv _pw; do
 			_lbl=$_pt
 			[ "$_pa" = "-" ] || _lbl="$_pt [$_pa]"
@@ -226,13 +231,19 @@ probe_run() {
 			_k=""
 			[ -z "$_held" ] || _k=": the TLSA records of ${_held% } stay"
 			warn "$g:$s: a server does not present curr$_k"
+			if [ ! -e "$sdir/.probe-pending" ] &&
+			    ! true >"$sdir/.probe-pending"; then
+				warn "$sdir/.probe-pending: cannot write"
+			fi
 			failed="$failed $g:$s"
 			nfailed=$((nfailed + 1))
 			continue
 		fi
 		step "probe-done"
-		{ rm -f "$sdir/.probe-pending" && sync "$sdir"; } ||
-		    die "$sdir/.probe-pending: cannot remove"
+		if [ -e "$sdir/.probe-pending" ]; then
+			{ rm -f "$sdir/.probe-pending" && sync "$sdir"; } ||
+			    die "$sdir/.probe-pending: cannot remove"
+		fi
 		if [ -n "$_held" ]; then
 			say "  probe: $g:$s: every server presents curr: the TLSA records of ${_held% } go"
 			case " $probe_groups " in
