@@ -152,13 +152,19 @@ lineof() {
 	grep -n -E -- "$2" "$1" | head -1 | cut -d: -f1
 }
 
-# ca_self_tree NAME: a fresh scratch copy of examples/ca-self under
-# $SSLM_TMP/NAME; sets t to it and SSL_MGR_TOPDIR for sslm-mgr.
+# ca_self_tree NAME [noprobe]: a fresh scratch copy of examples/ca-self
+# under $SSLM_TMP/NAME; sets t to it and SSL_MGR_TOPDIR for sslm-mgr.
+# noprobe: probe_dane = false, for a test whose DANE names no server
+# serves (a roll would ask the system resolver for their addresses).
 ca_self_tree() {
 	t=$SSLM_TMP/$1
 	rm -rf "$t"
 	mkdir -p "$t"
 	cp -R "$SSLM_TOP/examples/ca-self/conf.d" "$t/"
+	if [ "${2:-}" = noprobe ]; then
+		sed -i 's/^\[globals\]$/&\n    probe_dane = false/' \
+		    "$t/conf.d/ssl-mgr.conf"
+	fi
 	SSL_MGR_TOPDIR=$t
 	export SSL_MGR_TOPDIR
 }

@@ -32,7 +32,7 @@ served() {
 	    sort
 }
 
-ca_self_tree upd
+ca_self_tree upd noprobe
 # The example's group becomes example.test, its mail service a DANE one.
 mv "$t/conf.d/example.com" "$t/conf.d/example.test"
 for f in "$t/conf.d/example.test"/*; do

@@ -30,7 +30,7 @@ valid_set() {
 	    "$(openssl x509 -in "$1/cert.pem" -noout -pubkey | sha256sum)" ]
 }
 
-ca_self_tree e2e
+ca_self_tree e2e noprobe
 c=$t/certs
 root=$c/ca/my-root/curr/cert.pem
 
@@ -52,7 +52,7 @@ expect_rc 3 "renew before the CA exists fails"
 expect_err_match 'ca:my-int: CA my-root has no complete current set' \
     "the failure names the service and the missing CA"
 
-ca_self_tree e2e
+ca_self_tree e2e noprobe
 run sh "$SSLM_TOP/examples/ca-self/make-ca" root
 expect_rc 0 "make-ca root: exit 0"
 run sslm-mgr -renew
@@ -259,7 +259,7 @@ chk "broken service: web-ec still copied to production" \
 export SSL_MGR_TOPDIR="$t"
 
 # ---- reloads fire exactly when their dependencies do ----------------------------------------
-ca_self_tree reload
+ca_self_tree reload noprobe
 c=$t/certs
 root=$c/ca/my-root/curr/cert.pem
 me=$(hostname)
@@ -313,7 +313,7 @@ fi
 # A baseline store with curr for every service; each run is killed with
 # SIGKILL at step k, curr must still be complete and valid, and a normal
 # rerun must finish the job.
-ca_self_tree kill
+ca_self_tree kill noprobe
 sh "$SSLM_TOP/examples/ca-self/make-ca" root >/dev/null 2>&1
 sslm-mgr -renew >/dev/null 2>&1
 sslm-mgr -roll >/dev/null 2>&1
