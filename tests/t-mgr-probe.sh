@@ -236,6 +236,34 @@ chk "-s --probe, server down: the reason names the connection" \
     grep -q "^probe: $zone:mail: mail.$zone:$P \[127.0.0.1\]: error: connect: " "$T_OUT"
 "$w/smtp-restart" smtp >"$w/env.err" 2>&1
 
+# ---- without a resolver: curr's records must be on every authoritative server -------------
+# Both servers at their address: no name goes to the system resolver.
+cp "$t/conf.d/ssl-mgr.conf" "$w/conf.res"
+sed -i -e "/^    probe_resolver = /d" -e "s|^    probe = \[.*|    probe = ['mail.$zone:$P@127.0.0.1', 'mx1.$zone:$P@127.0.0.1']|" \
+    "$t/conf.d/ssl-mgr.conf"
+if dns_freeze; then ok "no resolver: secondary frozen"; else notok "no resolver: secondary frozen"; fi
+# A forced roll with the secondary still without the new record: the
+# server reloads, yet a DANE client asking the secondary finds no match.
+cron -renew -f "$zone:mail"
+expect_rc 0 "no resolver: renew -f, secondary frozen: exit 0"
+h3=$(dane_spki "$M/next/cert.pem")
+cron -roll -f "$zone:mail"
+expect_rc 3 "no resolver, record missing on the secondary: exit 3"
+expect_err_match "curr TLSA records not on every authoritative server: .*ns2.$zone" \
+    "no resolver, record missing on the secondary: the secondary is named"
+chk "no resolver, record missing on the secondary: the old records stay" \
+    test -s "$M/.probe-pending"
+chk "no resolver, record missing on the secondary: the server presents curr (s_client)" \
+    test "$(dane_presented "$P")" = "$h3"
+if dns_thaw && dns_sync; then ok "no resolver: secondary thawed"; else notok "no resolver: secondary thawed"; fi
+cron -renew
+expect_rc 0 "no resolver, secondary caught up: the cron run withdraws: exit 0"
+chk "no resolver, secondary caught up: nothing pending" test ! -e "$M/.probe-pending"
+chk "no resolver, secondary caught up: the apex file has only the new record" apex_has "$h3"
+dns_sync
+dane_served "no resolver, secondary caught up: DNS serves only the new record" "$h3"
+cp "$w/conf.res" "$t/conf.d/ssl-mgr.conf"
+
 # ---- dev -certs-prod and -fsr probe every service of the run ------------------------------
 dane_tls_start "$w/tls" "$P" "$M/prev/cert.pem" "$M/prev/privkey.pem" \
     2>"$w/env.err"

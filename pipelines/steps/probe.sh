@@ -171,15 +171,15 @@ probe_service() {
 			    "$_pt" >>"$tmp/probe.lines"
 			continue
 		fi
-		[ "$_pk" != dane ] || _pdn=$((_pdn + 1))
+		_pdn=$((_pdn + 1))
 		awk -F "$TAB" -v OFS="$TAB" -v t="$_pt" '{ print t, $0 }' \
 		    "$tmp/probe.verdict" >>"$tmp/probe.lines"
 		[ "$_r" -le "$_ps" ] || _ps=$_r
 	done 5<"$tmp/probe.targets"
 	# The records a DANE client finds: without a validating resolver,
-	# curr's on every authoritative server (when a TLSA owner has a
-	# server at all).
-	if [ -z "$probe_res" ] && [ "$_pdn" -gt 0 ] && [ -n "$dns_srv" ] &&
+	# curr's on every authoritative server (when a server was probed).
+	if [ -z "$probe_res" ] && [ "$ndane" -gt 0 ] && [ "$_pdn" -gt 0 ] &&
+	    [ -n "$dns_srv" ] &&
 	    [ -s "$sdir/$_psc/tlsa.rr" ]; then
 		# shellcheck disable=SC2310 # it checks its commands
 		if ! tlsa_everywhere "$sdir/$_psc"; then
