@@ -69,14 +69,15 @@ verify_ok() {
 	ldns-dane -r "$DANE_RESOLVER" verify "mail.$zone" "$P" \
 	    >"$w/dane.out" 2>&1
 }
-# roll_until WHAT: -roll until it rolls (the 2 x TTL gate is 2 s),
-# bounded by 30 s of wall time; the last run's output stays in T_OUT.
+# roll_until: -roll until it rolls (the 2 x TTL gate is 2 s), bounded by
+# 30 s of wall time; the last run's output stays in T_OUT.
 roll_until() {
 	_dl=$(($(date +%s) + 30))
 	while [ "$(date +%s)" -le "$_dl" ]; do
 		cron -roll "$zone:mail"
 		grep -q 'rolled:' "$T_OUT" && return 0
-		[ "$T_RC" -eq 0 ] || return 1
+		# Refused for the gate (exit 0), or for a probe still pending.
+		grep -q 'roll refused' "$T_OUT" || return 1
 	done
 	return 1
 }
@@ -182,9 +183,27 @@ expect_err_match "mail.$zone:$P \[127.0.0.1\]: presents another certificate than
     "cron renew, server still behind: named again"
 chk "cron renew, server still behind: the records stay" apex_has "$h1" "$h2"
 chk "cron renew, server still behind: still pending" test -s "$M/.probe-pending"
-# Nor does cleaning remove the held set, whatever clean_keep says.
+# A second roll while the server is still behind: both old sets are
+# held, and cleaning keeps the older one too, though no link names it.
+cron -renew -f "$zone:mail"
+expect_rc 3 "renew -f, server still behind: exit 3 (the probe again)"
+h2b=$(dane_spki "$M/next/cert.pem")
+dns_sync
+old2=$(readlink "$M/curr")
+if roll_until; then ok "second roll, server still behind: rolled"; else
+	notok "second roll, server still behind: rolled" "$(cat "$T_OUT" "$T_ERR")"; fi
+expect_rc 3 "second roll, server still behind: exit 3"
+chk "second roll: .probe-pending holds both old sets" \
+    test "$(cat "$M/.probe-pending")" = "$(printf '%s\n%s' "$old" "$old2")"
+chk "second roll: the apex file keeps all three records" apex_has "$h1" "$h2" "$h2b"
+dns_sync
+dane_served "second roll: DNS keeps all three records" "$h1" "$h2" "$h2b"
+chk "second roll: ldns-dane still accepts the server" verify_ok
 cron -renew --clean-keep 1
-chk "cron renew --clean-keep 1: the held set is kept" test -d "$M/$old"
+chk "cron renew --clean-keep 1: the older held set is kept (no link names it)" \
+    test -d "$M/$old" -a "$(readlink "$M/prev")" != "$old"
+h2=$h2b
+old="$old $old2"
 
 # ---- the operator reloads; the next cron run withdraws -------------------------------------
 cp "$w/smtp-restart.real" "$w/smtp-restart"
