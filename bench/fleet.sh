@@ -36,6 +36,9 @@ p = d + "/conf.d/ssl-mgr.conf"
 s = open(p).read().replace("[[groups]]\n    domain = 'example.com'",
     "[[groups]]\n    domain = 'fleet.example'\n    services = ['*']\n"
     "    active = true\n\n[[groups]]\n    domain = 'example.com'", 1)
+# mail-ec's DANE records want a DNS server the bench does not run: its
+# every renew would fail.  web-ec stays.
+s = s.replace("services = ['web-ec', 'mail-ec']", "services = ['web-ec']", 1)
 open(p, "w").write(s)
 os.makedirs(d + "/conf.d/fleet.example")
 src = open(seed + "/conf.d/example.com/web-ec").read()

@@ -232,6 +232,27 @@ spki_sha256(EVP_PKEY *k)
 	return h != NULL ? take_str(h) : NULL;
 }
 
+/*
+ * The same of the SubjectPublicKeyInfo x carries, serialized from its
+ * parsed fields: no key encoder (OpenSSL 3 looks one up for every key,
+ * the dearest step of reading a certificate), the same DER.
+ */
+static json_t *
+cert_spki_sha256(X509 *x)
+{
+	unsigned char	*der = NULL;
+	char		*h;
+	int		 n;
+
+	if ((n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) <= 0) {
+		sslm_warnx("certificate: public key: %s", sslm_ossl_reason());
+		return NULL;
+	}
+	h = sslm_digest_hex("SHA256", der, (size_t)n);
+	OPENSSL_free(der);
+	return h != NULL ? take_str(h) : NULL;
+}
+
 json_t *
 sslm_info_key(EVP_PKEY *k, int private)
 {
@@ -391,7 +412,7 @@ sslm_info_cert(X509 *x, time_t now)
 	if (sslm_cert_der(x, &der, &len) == -1 ||
 	    put(o, "sha256", take_str(sslm_digest_hex("SHA256", der,
 	    len))) == -1 ||
-	    put(o, "spki_sha256", spki_sha256(pk)) == -1)
+	    put(o, "spki_sha256", cert_spki_sha256(x)) == -1)
 		goto out;
 	if (put(o, "ski", keyid(X509_get0_subject_key_id(x))) == -1 ||
 	    put(o, "aki", keyid(X509_get0_authority_key_id(x))) == -1 ||

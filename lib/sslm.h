@@ -664,13 +664,38 @@ int	 sslm_ari_update(struct sslm_ari *a, const struct sslm_ari *old,
 	    const json_t *answer, const char *name, time_t now,
 	    time_t not_after);
 
+/* ---- certcache.c: a certificate file read once per run ------------------- */
+
+struct sslm_certcache;
+struct stat;
+/* An empty cache, or NULL (warned: out of memory). */
+struct sslm_certcache *sslm_certcache_new(void);
+/* Every entry and the cache released; NULL does nothing. */
+void	 sslm_certcache_free(struct sslm_certcache *);
+/*
+ * What was kept for the file st describes (same device and inode, size
+ * and mtime unchanged): 1 with new references *facts and *x and a new
+ * string *sha, which the caller releases; else 0 and all three NULL.  A
+ * NULL cache has nothing.
+ */
+int	 sslm_certcache_get(struct sslm_certcache *, const struct stat *st,
+	    json_t **facts, X509 **x, char **sha);
+/*
+ * Keep facts, x (references taken) and a copy of sha for the file st
+ * describes, replacing an older entry of its inode.  0, or -1 when out
+ * of memory (nothing kept; the caller's references are its own).
+ */
+int	 sslm_certcache_put(struct sslm_certcache *, const struct stat *st,
+	    json_t *facts, X509 *x, const char *sha);
+
 /* ---- status.c: where a service of the store stands (status) ----------- */
 
 struct sslm_status_opts {
-	time_t		 now;
-	long long	 roll_mins;	/* min_roll_mins */
-	long long	 late_mins;	/* next waits longer: late */
-	int		 test;		/* -t: no ARI, the table decides */
+	time_t			 now;
+	long long		 roll_mins;	/* min_roll_mins */
+	long long		 late_mins;	/* next waits longer: late */
+	int			 test;		/* -t: no ARI, the table decides */
+	struct sslm_certcache	*cache;		/* NULL: read every file */
 };
 /*
  * The status object of service svc (an element of groups[].services of

@@ -108,48 +108,51 @@ set_complete(const char *dir)
 /*
  * The facts of the first block of dir/cert.pem, which must be a
  * certificate (every block must read), with the certificate and the hex
- * SHA-256 of its DER.  NULL when it cannot be read; the library's words
- * are not printed (the set's error says it).
+ * SHA-256 of its DER, each parsed once: what o's cache kept for the same
+ * file, else read and kept.  NULL when it cannot be read; the library's
+ * words are not printed (the set's error says it).
  */
 static json_t *
-read_cert(const char *dir, time_t now, X509 **xp, char **shap)
+read_cert(const struct sslm_status_opts *o, const char *dir, X509 **xp,
+    char **shap)
 {
 	struct sslm_pem	*b = NULL;
+	struct stat	 st;
 	json_t		*f0 = NULL, *f;
-	unsigned char	*der = NULL;
 	char		 path[PATH_MAX], err[MSG_MAX], *buf = NULL;
-	const char	*t;
-	size_t		 len = 0, n = 0, i, dlen;
-	int		 ok = 0;
+	const char	*sha;
+	size_t		 len = 0, n = 0, i;
+	int		 ok = 0, known;
 
 	*xp = NULL;
 	*shap = NULL;
 	if (snprintf(path, sizeof(path), "%s/cert.pem", dir) >=
 	    (int)sizeof(path))
 		return NULL;
+	known = stat(path, &st) == 0;
+	if (known && sslm_certcache_get(o->cache, &st, &f0, xp, shap) == 1)
+		return f0;
 	sslm_warn_capture(err, sizeof(err));
 	if ((buf = sslm_readfile_err(path, SSLM_PEM_MAX, &len, err,
 	    sizeof(err))) == NULL ||
-	    sslm_pem_split(buf, len, path, &b, &n) == -1 || n == 0)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if ((f = sslm_info_block(&b[i], path, now)) == NULL)
-			goto out;
-		if (i == 0)
-			f0 = f;
-		else
-			json_decref(f);
-	}
-	t = json_string_value(json_object_get(f0, "type"));
-	if (t == NULL || strcmp(t, "certificate") != 0 ||
+	    sslm_pem_split(buf, len, path, &b, &n) == -1 || n == 0 ||
+	    sslm_pem_kind(b[0].label) != SSLM_PEM_CERT ||
 	    (*xp = sslm_pem_cert(&b[0])) == NULL ||
-	    sslm_cert_der(*xp, &der, &dlen) == -1 ||
-	    (*shap = sslm_digest_hex("SHA256", der, dlen)) == NULL)
+	    (f0 = sslm_info_cert(*xp, o->now)) == NULL)
+		goto out;
+	for (i = 1; i < n; i++) {
+		if ((f = sslm_info_block(&b[i], path, o->now)) == NULL)
+			goto out;
+		json_decref(f);
+	}
+	if ((sha = json_string_value(json_object_get(f0, "sha256"))) == NULL ||
+	    (*shap = strdup(sha)) == NULL)
 		goto out;
 	ok = 1;
+	if (known)	/* out of memory only costs a second read */
+		(void)sslm_certcache_put(o->cache, &st, f0, *xp, *shap);
 out:
 	sslm_warn_capture(NULL, 0);
-	OPENSSL_free(der);
 	free(b);
 	if (buf != NULL)
 		sslm_freesecret(buf, len + 1);
@@ -405,7 +408,7 @@ set_status(const struct svc *v, const char *lname, const char *target,
 	    put(o, "dir", json_string(target)) == -1)
 		goto out;
 	if (snprintf(dir, sizeof(dir), "%s/%s", v->sdir, target) >=
-	    (int)sizeof(dir) || (f = read_cert(dir, now, &x, &sha)) == NULL) {
+	    (int)sizeof(dir) || (f = read_cert(v->o, dir, &x, &sha)) == NULL) {
 		ok = put(o, "error", json_string("cannot read cert.pem")) == 0;
 		goto out;
 	}

@@ -219,6 +219,9 @@ run(struct opts *o, char **argv, int argc)
 		    "globals"), "min_roll_mins"));
 		o->st.roll_mins = rm > 0 ? rm : 0;
 	}
+	/* Sets share files (hard links, one set under two links). */
+	if ((o->st.cache = sslm_certcache_new()) == NULL)
+		goto out;
 	if ((all = json_array()) == NULL || walk(o, doc, sel, nsel, all) ==
 	    -1)
 		goto out;
@@ -241,6 +244,8 @@ run(struct opts *o, char **argv, int argc)
 	}
 	rc = o->quiet || o->bare ? SSLM_EXIT_OK : worst;
 out:
+	sslm_certcache_free(o->st.cache);
+	o->st.cache = NULL;
 	json_decref(all);
 	json_decref(doc);
 	sslm_sel_free(sel, nsel);
