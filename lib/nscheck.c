@@ -470,10 +470,58 @@ take_answer(const struct qref *r, const struct sslm_dnsq *q)
 		set_err(s, z, -1, "no SOA record for the apex");
 }
 
+/* FNV-1a over len bytes of p, continuing from h. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char	*b = p;
+	size_t			 i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Add the JSON of a (compact, sorted keys) to h; out of memory adds "". */
+static uint64_t
+fnv_json(uint64_t h, const json_t *a)
+{
+	char	*t;
+
+	if ((t = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		return fnv(h, "", 1);
+	h = fnv(h, t, strlen(t) + 1);
+	free(t);
+	return h;
+}
+
+/*
+ * What s answered in the round just taken, as one number: its serial
+ * (or none), failure and the records it lacks or should not serve.  Two
+ * rounds with the same number saw the same answers.
+ */
+static uint64_t
+answer_print(const struct sslm_nscheck_srv *s)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+	unsigned char	b[5];
+
+	b[0] = (unsigned char)s->has_serial;
+	b[1] = (unsigned char)(s->serial >> 24);
+	b[2] = (unsigned char)(s->serial >> 16);
+	b[3] = (unsigned char)(s->serial >> 8);
+	b[4] = (unsigned char)s->serial;
+	h = fnv(h, b, s->has_serial ? 5 : 1);
+	h = fnv(h, s->err, strlen(s->err) + 1);
+	h = fnv_json(h, s->missing);
+	return fnv_json(h, s->unexpected);
+}
+
 long
 sslm_nscheck_round(struct sslm_nscheck_zone *zs, size_t nz, int timeout_ms,
-    long long t0)
+    long long t0, int *changed)
 {
+	uint64_t		  print;
 	struct sslm_dnsq	 *q = NULL;
 	struct qref		 *r = NULL;
 	struct sslm_nscheck_zone *z;
@@ -521,11 +569,16 @@ sslm_nscheck_round(struct sslm_nscheck_zone *zs, size_t nz, int timeout_ms,
 		take_answer(&r[i], &q[i]);
 	now = sslm_now_ms();
 	pending = 0;
+	*changed = 0;
 	for (i = 0; i < nz; i++) {
 		z = &zs[i];
 		for (j = 0; j < z->ns; j++) {
 			if ((s = &z->s[j])->done)
 				continue;
+			if ((print = answer_print(s)) != s->print) {
+				s->print = print;
+				*changed = 1;
+			}
 			if (json_array_size(s->missing) != 0 ||
 			    json_array_size(s->unexpected) != 0)
 				s->records_ok = 0;

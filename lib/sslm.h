@@ -1203,6 +1203,7 @@ struct sslm_nscheck_srv {
 	json_t			*missing;	/* [{name, type, value}] */
 	json_t			*unexpected;	/* the same */
 	char			 err[400];	/* "" or the first failure */
+	uint64_t		 print;		/* of the last round's answers */
 };
 struct sslm_nscheck_want;
 /* One document: a zone, its primary, the records and the servers. */
@@ -1237,10 +1238,13 @@ int	 sslm_nscheck_discover(struct sslm_nscheck_zone *,
  * every record, all in parallel (timeout_ms); the answers set each
  * server's fields, done and conv_ms (ms since t0) when it serves the
  * serial or newer and the records as wanted, and a zone's elapsed when
- * all its servers are done.  The servers still pending, or -1 (warned).
+ * all its servers are done.  *changed is 1 when a server asked answered
+ * otherwise than in its previous round (its serial, a failure, the
+ * records it lacks or should not serve; a server's first round counts),
+ * else 0.  The servers still pending, or -1 (warned).
  */
 long	 sslm_nscheck_round(struct sslm_nscheck_zone *zs, size_t nz,
-	    int timeout_ms, long long t0);
+	    int timeout_ms, long long t0, int *changed);
 /*
  * The report of one zone (sslm-nscheck(1), OUTPUT); now is its
  * elapsed_ms while it has not converged.  NULL when out of memory.

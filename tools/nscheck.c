@@ -28,7 +28,8 @@
 
 #define IN_MAX		(1024 * 1024)	/* the JSON input */
 #define MAX_OVR		64		/* --ns-addr options */
-#define BACKOFF_START	50		/* ms before the second round */
+#define BACKOFF_START	10		/* ms after a round that saw a change */
+#define INTERVAL_MS	150		/* the longest wait, unless -i */
 #define PROGRESS_MS	3000		/* between progress lines (a tty) */
 #define PROGRESS_NAMES	4		/* servers named in one line */
 
@@ -135,8 +136,12 @@ progress(const struct sslm_nscheck_zone *zs, size_t nz, long long ms)
 /* ---- main ----------------------------------------------------------- */
 
 /*
- * Rounds with backoff until every server of zs has converged or the
- * deadline passes (since t0).  The servers still pending, or -1.
+ * Rounds until every server of zs has converged or the deadline passes
+ * (since t0).  The wait between two rounds starts short and doubles, up
+ * to the interval, only while no server's answers change: a server that
+ * moved (a new serial, a record, a failure) is often the first of
+ * several, and the short wait then ends the check soon after the last.
+ * The servers still pending, or -1.
  */
 static long
 wait_rounds(struct sslm_nscheck_zone *zs, size_t nz, const struct opts *o,
@@ -144,14 +149,14 @@ wait_rounds(struct sslm_nscheck_zone *zs, size_t nz, const struct opts *o,
 {
 	long long	 now, backoff = BACKOFF_START, nap, said;
 	long		 pending;
-	int		 round, tty;
+	int		 round, tty, changed;
 
 	/* Progress on a terminal (or with -P): cron and pipes get the end. */
 	tty = o->progress || isatty(STDERR_FILENO);
 	said = sslm_now_ms();
 	for (round = 1;; round++) {
 		if ((pending = sslm_nscheck_round(zs, nz, o->ns.timeout_ms,
-		    t0)) == -1)
+		    t0, &changed)) == -1)
 			return -1;
 		now = sslm_now_ms();
 		if (pending == 0 || now - t0 >= o->deadline_ms)
@@ -160,13 +165,16 @@ wait_rounds(struct sslm_nscheck_zone *zs, size_t nz, const struct opts *o,
 			progress(zs, nz, now - t0);
 			said = now;
 		}
+		if (changed)
+			backoff = BACKOFF_START;
 		nap = backoff;
 		if (nap > o->deadline_ms - (now - t0))
 			nap = o->deadline_ms - (now - t0);
 		if (o->verbose)
-			sslm_warnx("round %d: %ld server%s pending, next "
+			sslm_warnx("round %d: %ld server%s pending%s, next "
 			    "round in %lld ms", round, pending,
-			    pending == 1 ? "" : "s", nap);
+			    pending == 1 ? "" : "s", changed ?
+			    ", answers changed" : "", nap);
 		poll(NULL, 0, (int)nap);
 		backoff = backoff * 2 > o->interval_ms ? o->interval_ms :
 		    backoff * 2;
@@ -272,7 +280,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->deadline_ms = 300 * 1000;
 	o->ns.timeout_ms = 1000;
-	o->interval_ms = 500;
+	o->interval_ms = INTERVAL_MS;
 	o->ns.port = 53;
 	o->ns.ovr_name = o->ovr_name;
 	o->ns.ovr = o->ovr;
