@@ -65,9 +65,16 @@ sh "$top/bench/acme.sh" || {
 }
 
 # Fleet scale: -s, -s --json and a renew with nothing due over 10, 1,000
-# and 10,000 services.
+# and 10,000 services, and 1,000 with a certificate each.
 echo
 sh "$top/bench/fleet.sh" || {
 	echo "bench: the fleet part failed" >&2
+	exit 3
+}
+
+# DNS: from the last secondary converging to sslm-nscheck's return.
+echo
+sh "$top/bench/nscheck.sh" || {
+	echo "bench: the DNS part failed" >&2
 	exit 3
 }

@@ -26,6 +26,7 @@ struct opts {
 	const char		*prom;		/* -p */
 	const char		*lines;		/* -L */
 	int			 json;		/* -j */
+	int			 idle;		/* -i */
 	int			 verbose;	/* -v */
 	int			 bare;		/* -b */
 	int			 quiet;		/* -q */
@@ -37,7 +38,7 @@ static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: sslm-status [-bjqtv] [-a time] [-L file] [-l late-mins] "
+	    "usage: sslm-status [-bijqtv] [-a time] [-L file] [-l late-mins] "
 	    "[-p file.prom]\n"
 	    "                   [-r roll-mins] -c conf.json "
 	    "[grp[:svc,...] ...]\n");
@@ -116,12 +117,49 @@ check_conf(const struct opts *o, const json_t *doc)
 	return 0;
 }
 
-/* One status object on stdout as text or a JSON line.  0 or -1. */
+/* A field as jq's @tsv writes it: \\, \t, \n and \r escaped. */
+static int
+tsv_field(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r') {
+			if (putchar('\\') == EOF || putchar(*s == '\t' ? 't' :
+			    *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\') == EOF)
+				return -1;
+		} else if (putchar(*s) == EOF)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * -i: "grp<TAB>svc<TAB>sslm-due's answer" of a service a renew (without
+ * -f) skips: no renew work and a decision in words.  0 or -1.
+ */
+static int
+show_idle(const json_t *st)
+{
+	const char *msg = json_string_value(json_object_get(json_object_get(st,
+	    "curr"), "due_msg"));
+
+	if (msg == NULL || !json_is_false(json_object_get(st, "renew_work")))
+		return 0;
+	if (tsv_field(json_string_value(json_object_get(st, "group"))) ==
+	    -1 || putchar('\t') == EOF ||
+	    tsv_field(json_string_value(json_object_get(st, "service"))) ==
+	    -1 || putchar('\t') == EOF || tsv_field(msg) == -1)
+		return -1;
+	return putchar('\n') == EOF ? -1 : 0;
+}
+
+/* One status object on stdout as text, a JSON line or -i's.  0 or -1. */
 static int
 show(const struct opts *o, const json_t *st)
 {
 	if (o->quiet)
 		return 0;
+	if (o->idle)
+		return show_idle(st);
 	if (o->json)
 		return sslm_status_print(stdout, st);
 	if (!o->bare && printf("  %s\n", json_string_value(
@@ -148,7 +186,7 @@ walk(const struct opts *o, const json_t *doc, struct sslm_sel *sel,
 		grp = json_string_value(json_object_get(g, "domain"));
 		if (!sslm_sel_match(sel, nsel, grp, NULL))
 			continue;
-		if (!o->json && !o->bare && !o->quiet &&
+		if (!o->json && !o->idle && !o->bare && !o->quiet &&
 		    printf("%s\n", grp) < 0)
 			return -1;
 		srv = json_string_value(json_object_get(json_object_get(g,
@@ -260,6 +298,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		{ "at",		required_argument,	NULL, 'a' },
 		{ "bare",	no_argument,		NULL, 'b' },
 		{ "conf",	required_argument,	NULL, 'c' },
+		{ "idle",	no_argument,		NULL, 'i' },
 		{ "lines",	required_argument,	NULL, 'L' },
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "late-mins",	required_argument,	NULL, 'l' },
@@ -274,7 +313,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "a:bc:hjL:l:p:qr:tvV", longopts,
+	while ((ch = getopt_long(argc, argv, "a:bc:hijL:l:p:qr:tvV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -290,6 +329,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			break;
 		case 'c':
 			o->conf = optarg;
+			break;
+		case 'i':
+			o->idle = 1;
 			break;
 		case 'j':
 			o->json = 1;
