@@ -135,8 +135,9 @@ group_services(struct ctx *c, const struct sslm_toml *v, const char *grp,
 static void
 put_group(struct ctx *c, const char *grp, json_t *svcs, int accumulate)
 {
-	size_t	 i;
-	json_t	*g, *old = NULL, *v;
+	size_t		 i;
+	json_t		*g, *old = NULL, *v, *seen;
+	const char	*name;
 
 	json_array_foreach(c->groups, i, g) {
 		if (strcmp(json_string_value(json_object_get(g, "domain")),
@@ -152,9 +153,20 @@ put_group(struct ctx *c, const char *grp, json_t *svcs, int accumulate)
 		json_array_append_new(c->groups, json_pack("{s:s,s:o}",
 		    "domain", grp, "services", old));
 	}
-	json_array_foreach(svcs, i, v)
-		if (!in_list(old, json_string_value(v), 0))
-			json_array_append(old, v);
+	/* The names listed as a set: a group of 10,000 stays linear. */
+	if ((seen = json_object()) != NULL)
+		json_array_foreach(old, i, v)
+			json_object_set(seen, json_string_value(v), json_true());
+	json_array_foreach(svcs, i, v) {
+		name = json_string_value(v);
+		if (seen != NULL ? json_object_get(seen, name) != NULL :
+		    in_list(old, name, 0))
+			continue;
+		json_array_append(old, v);
+		if (seen != NULL)
+			json_object_set(seen, name, json_true());
+	}
+	json_decref(seen);
 	json_decref(svcs);
 }
 
