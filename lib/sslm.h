@@ -241,6 +241,7 @@ struct sslm_sel {
 	char	**svc;		/* safe file names, each once */
 	int	  nsvc;		/* 0: every service of the group */
 	char	 *used;		/* sslm_sel_match: [0] the group, [k+1] svc[k] */
+	json_t	 *index;	/* [0] only: where each name is first chosen */
 };
 
 /*

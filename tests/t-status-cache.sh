@@ -105,3 +105,27 @@ if command -v strace >/dev/null 2>&1; then
 else
 	notok "strace is installed (scripts/deps)"
 fi
+
+# ---- selection operands, one per service, looked up by name -------------------
+set --
+i=0
+while [ "$i" -lt $((N + L)) ]; do
+	set -- "$@" "fleet.test:$(printf 's%03d' "$i")"
+	i=$((i + 1))
+done
+run sslm-status -j -c "$w/conf.json" "$@"
+expect_rc 0 "$((N + L)) operands, a service each: exit 0"
+n=$(jq -s 'map(.service) | unique | length' "$T_OUT")
+same "$((N + L)) operands: every service once" "$n" $((N + L))
+run sslm-status -j -c "$w/conf.json" fleet.test:s001 fleet.test
+expect_rc 0 "a service, then its whole group: exit 0 (each operand names something)"
+n=$(wc -l <"$T_OUT")
+same "a service, then its whole group: every service once" "$n" $((N + L))
+run sslm-status -j -c "$w/conf.json" fleet.test:s001 fleet.test:nothere
+expect_rc 3 "an operand that names no service: exit 3"
+expect_err_match '^sslm-status: fleet\.test:nothere: no such service$' \
+    "an operand that names no service: named"
+run sslm-status -j -c "$w/conf.json" fleet.test:s001 nothere.test
+expect_rc 3 "an operand that names no group: exit 3"
+expect_err_match '^sslm-status: nothere\.test: no such group$' \
+    "an operand that names no group: named"
