@@ -29,7 +29,7 @@
 #define IN_MAX		(1024 * 1024)	/* the JSON input */
 #define MAX_OVR		64		/* --ns-addr options */
 #define BACKOFF_START	10		/* ms after a round that saw a change */
-#define INTERVAL_MS	150		/* the longest wait, unless -i */
+#define INTERVAL_MS	100		/* the longest wait, unless -i */
 #define PROGRESS_MS	3000		/* between progress lines (a tty) */
 #define PROGRESS_NAMES	4		/* servers named in one line */
 
