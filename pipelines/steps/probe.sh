@@ -107,8 +107,11 @@ probe_one() {
 	# shellcheck disable=SC2086 # the test's options, split on purpose
 	sslm-probe "$@" ${SSLM_PROBE_OPTS:-} -- "$_pot" >"$tmp/probe.json" \
 	    2>"$tmp/probe.err" 3<&- 4<&- 5<&- 6<&- 7<&- 8>&- 9>&- || _prc=$?
-	if [ "$_prc" -gt 1 ] && ! jq -e .addresses "$tmp/probe.json" \
-	    >/dev/null 2>&1; then
+	# A failure before any address (the lookups) leaves no report, only
+	# its one line (jq -e is true on empty input: test for content).
+	if [ "$_prc" -gt 1 ] && { [ ! -s "$tmp/probe.json" ] ||
+	    ! jq -e '.addresses | length > 0' "$tmp/probe.json" \
+	    >/dev/null 2>&1; }; then
 		_pw=$(tail -1 "$tmp/probe.err") || _pw=""
 		_pw=${_pw#sslm-probe: }
 		[ -n "$_pw" ] || _pw="sslm-probe failed (status $_prc)"
