@@ -189,6 +189,10 @@ expect_rc 1 "-s --probe --json, server behind: exit 1"
 expect_jq "[.services[] | select(.service == \"mail\") | .probe[] |
     select(.server == \"mail.$zone:$P\" and .address == \"127.0.0.1\") |
     .verdict] == [\"bad\"]" "-s --probe --json: the verdict per server and address"
+expect_jq "[.services[] | select(.service == \"mail\") | .probe[] |
+    select(.server == \"mail.$zone:$P\") | [.leaf.spki_sha256, .expect_match,
+    .tlsa]] == [[\"$(dane_presented "$P")\", false, \"secure\"]]" \
+    "-s --probe --json: what is served (the key s_client sees), not curr, TLSA secure"
 chk "-s --probe: the store did not change" \
     test "$(tree_sum)" = "$before"
 
@@ -251,6 +255,10 @@ cron -s --probe --json
 expect_rc 0 "-s --probe --json, server reloaded: exit 0"
 expect_jq "[.services[] | select(.service == \"mail\") | .probe[] | .verdict] |
     length == 2 and all(. == \"ok\")" "-s --probe --json: both servers ok"
+expect_jq "[.services[] | select(.service == \"mail\") | .probe[] |
+    [.leaf.spki_sha256, .expect_match, .dane_matched]] | unique ==
+    [[\"$(dane_presented "$P")\", true, \"3 1 1 $(dane_presented "$P")\"]]" \
+    "-s --probe --json: both present the key s_client sees, curr, and its 3 1 1 record matched"
 : >"$calls"
 cron -renew
 expect_rc 0 "cron renew after the reload: exit 0"

@@ -137,6 +137,14 @@ probe_one() {
 		    >"$tmp/probe.verdict"
 		return 3
 	}
+	# What each address presents, for -s --probe --json.
+	jq -c --arg t "$_pot" '{target: $t, tlsa: .tlsa.state,
+	    addresses: [.addresses[] | {address, tls_version,
+	      leaf: (.leaf | if . == null then null else
+	        {subject, not_after, spki_sha256, sans} end),
+	      pkix_valid: .pkix.valid, dane_valid: .dane.valid,
+	      dane_matched: .dane.matched, expect_match: .expect.match}]}' \
+	    "$tmp/probe.json" >>"$tmp/probe.reports" 2>/dev/null || true
 	if grep -q "${TAB}error$TAB" "$tmp/probe.verdict"; then return 3; fi
 	if grep -q "${TAB}bad$TAB" "$tmp/probe.verdict"; then return 1; fi
 	[ -s "$tmp/probe.verdict" ] || return 3
@@ -150,6 +158,7 @@ probe_one() {
 # reason" in $tmp/probe.lines; its status (0, 1, 3).
 probe_service() {
 	: >"$tmp/probe.lines"
+	: >"$tmp/probe.reports"
 	# shellcheck disable=SC2310 # it checks its commands
 	if ! probe_targets; then
 		printf '%s\t-\terror\tcannot tell its servers\n' "$g:$s" \
@@ -278,7 +287,8 @@ probe_withdraw() {
 
 # probe_status: -s --probe: every service of the run that has servers,
 # a line per server and address (text), or objects in $tmp/probe.jsonl
-# (--json); probe_rc the highest status (0, 1 or 3).
+# (--json: the verdict, and what the address presents from sslm-probe's
+# report in $tmp/probe.reports); probe_rc the highest status (0, 1 or 3).
 probe_status() {
 	probe_rc=0
 	: >"$tmp/probe.jsonl"
@@ -292,11 +302,16 @@ probe_status() {
 		probe_service status || _pr=$?
 		[ "$_pr" -le "$probe_rc" ] || probe_rc=$_pr
 		if [ "$o_json" -eq 1 ]; then
-			jq -R -s -c --arg g "$g" --arg s "$s" '{group: $g,
+			jq -R -s -c --arg g "$g" --arg s "$s" \
+			    --slurpfile r "$tmp/probe.reports" '{group: $g,
 			    service: $s, servers: [split("\n")[] |
-			    select(length > 0) | split("\t") | {server: .[0],
+			    select(length > 0) | split("\t") | . as $l |
+			    ([$r[] | select(.target == $l[0]) | .tlsa as $ts |
+			      .addresses[] | select(.address == $l[1]) |
+			      . + {tlsa: $ts} | del(.address)] | first // {}) as $f |
+			    {server: .[0],
 			    address: (if .[1] == "-" then null else .[1] end),
-			    verdict: .[2], reason: .[3]}]}' "$tmp/probe.lines" \
+			    verdict: .[2], reason: .[3]} + $f]}' "$tmp/probe.lines" \
 			    >>"$tmp/probe.jsonl" || die "$tmp/probe.lines: cannot read"
 			continue
 		fi
