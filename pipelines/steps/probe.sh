@@ -229,6 +229,11 @@ probe_run() {
 		_pr=0
 		# shellcheck disable=SC2310 # its status is the answer
 		probe_service roll || _pr=$?
+		# No server to probe (any more): nothing to say or hold.
+		if [ "$_pr" -eq 0 ] && [ ! -s "$tmp/probe.targets" ] &&
+		    [ ! -e "$sdir/.probe-pending" ]; then
+			continue
+		fi
 		_held=""
 		[ ! -s "$sdir/.probe-pending" ] ||
 		    _held=$(tr '\n' ' ' <"$sdir/.probe-pending") || _held=""
