@@ -241,14 +241,12 @@ static json_t *
 cert_spki_sha256(X509 *x)
 {
 	unsigned char	*der = NULL;
+	size_t		 len;
 	char		*h;
-	int		 n;
 
-	if ((n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) <= 0) {
-		sslm_warnx("certificate: public key: %s", sslm_ossl_reason());
+	if (sslm_cert_spki_der(x, &der, &len) == -1)
 		return NULL;
-	}
-	h = sslm_digest_hex("SHA256", der, (size_t)n);
+	h = sslm_digest_hex("SHA256", der, len);
 	OPENSSL_free(der);
 	return h != NULL ? take_str(h) : NULL;
 }
