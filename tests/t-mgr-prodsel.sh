@@ -79,3 +79,9 @@ else
 	notok "-s --sync: production is checked without the broken service" \
 	    "$(tail -n 3 "$T_OUT")" "$(tail -n 3 "$T_ERR")"
 fi
+run sslm-mgr -v -renew ca
+expect_rc 0 "-v renew, nothing due: exit 0"
+n=$(grep -c '^            cert up to date: renew not needed$' "$T_OUT")
+same "-v renew, nothing due: each service says it is up to date" "$n" 2
+n=$(grep -c '^            Current cert expires: ' "$T_OUT")
+same "-v renew, nothing due: each service shows sslm-due's answer" "$n" 2
