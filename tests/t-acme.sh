@@ -257,7 +257,7 @@ expect_jq ".url == \"$url1\"" "account: without account.json: same URL"
 check "account: without account.json: 3 more requests" \
     test "$(pebble_count "$w/pa")" -eq $((n0 + 6))
 check "account: account.json made again, with the URL" \
-    jq -e --arg u "$url1" '.url == $u' "$A/account.json"
+    jq -e ".url == \"$url1\"" "$A/account.json"
 keyline=$(sed -n 2p "$A/account.key")
 if grep -qF -- "$keyline" "$w/acct-a.out" "$T_OUT" "$T_ERR" "$A/account.json"
 then
