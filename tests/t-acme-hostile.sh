@@ -477,3 +477,46 @@ expect_rc 3 "shell, a good token: exit 3 (the stub finishes nothing)"
 check "shell, a good token: its answer was in the web root for finish" \
     grep -qxF "$w/sites/hostile.test/.well-known/acme-challenge/$TOK" \
     "$w/finish.seen"
+
+# ---- sslm-mgr: [globals] acme_parallel bounds the requests in flight -------------
+# Three dns-01 services (the same names) against "hold", whose newOrders
+# are answered after 0.5 s; the server counts its requests in flight.
+# sslm-mgr runs as cron runs it.  Their records reach no DNS server, so
+# the orders are placed and not finished: the placing is the subject.
+# mgr_hold N: renew a tree with acme_parallel = N; the server's lines of
+# the run in $w/hold.log.
+mgr_hold() {
+	site hold
+	sed -i "s/^\[globals\]/[globals]\n    acme_parallel = $1/" \
+	    "$t/conf.d/ssl-mgr.conf"
+	for x in svc2 svc3; do
+		mgr_service "$x" hostile-dns a.hostile.test a.hostile.test \
+		    '*.hostile.test'
+	done
+	_n0=$(wc -l <"$w/srv/log")
+	env -i PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
+	    SSLM_NSCHECK_OPTS="$SSLM_NSCHECK_OPTS" "$SSLM_BIN/sslm-mgr" -renew \
+	    >"$T_OUT" 2>"$T_ERR"
+	T_RC=$?
+	tail -n +"$((_n0 + 1))" "$w/srv/log" | grep '^hold ' >"$w/hold.log"
+}
+mgr_hold 1
+expect_rc 3 "mgr, acme_parallel = 1: exit 3 (no DNS server for the records)"
+check "mgr, acme_parallel = 1: three orders placed" \
+    test "$(grep -c '^hold POST /new-order ' "$w/hold.log")" -eq 3
+check "mgr, acme_parallel = 1: one request in flight at a time ($(hold_peak))" \
+    test "$(hold_peak)" -eq 1
+check "mgr, acme_parallel = 1: each service failed at the wait, not the order" \
+    test "$(grep -c 'dns-01 records not on every authoritative server' \
+    "$T_ERR")" -eq 3
+mgr_hold 3
+expect_rc 3 "mgr, acme_parallel = 3: exit 3 (no DNS server for the records)"
+check "mgr, acme_parallel = 3: three orders placed" \
+    test "$(grep -c '^hold POST /new-order ' "$w/hold.log")" -eq 3
+p3=$(hold_peak)
+check "mgr, acme_parallel = 3: more than one request in flight, at most 3 ($p3)" \
+    test "$p3" -ge 2 -a "$p3" -le 3
+# each new account fetches the directory on its own; the batch once
+check "mgr: one directory fetch for the run's orders, beside the accounts'" \
+    test "$(grep -c '^hold GET /dir ' "$w/hold.log")" -eq \
+    $(($(grep -c '^hold POST /acct ' "$w/hold.log") + 1))

@@ -1,13 +1,18 @@
 # sslm-mgr trees against the ACME test bed of pebble.sh (sourced, POSIX
 # sh, after tests/env/pebble.sh).
 #
-#   mgr_bed W ZONE          the test CA (W/ca), NSD for ZONE (W/nsd), nginx
+#   mgr_bed W ZONE [VAR=VALUE ...]
+#                           the test CA (W/ca), NSD for ZONE (W/nsd), nginx
 #                           (W/web) and one Pebble (W/pebble) on loopback;
 #                           Pebble's root in W/root.pem; W/dns-restart, a
 #                           restart_cmd that loads W/acme/acme-challenge.*
 #                           into NSD and appends its arguments to
 #                           W/dns-restarts; W/sites/ZONE, the web root
-#                           nginx serves.  Return status 0 when all run.
+#                           nginx serves; VAR=VALUE go to Pebble's
+#                           environment (pebble_start).  The restart_cmd
+#                           sets its own PATH (the caller's), as an
+#                           operator's script under cron would.  Return
+#                           status 0 when all run.
 #   mgr_bed_stop            stop what mgr_bed started.
 #   mgr_site NAME           a fresh sslm TOP W/NAME for ZONE whose
 #                           ssl-mgr.conf uses the bed (min_roll_mins 0, no
@@ -20,15 +25,19 @@
 
 mgr_bed() {
 	mgr_w=$1 mgr_zone=$2
+	shift 2
 	pebble_ca "$mgr_w/ca" && pebble_nsd_start "$mgr_w/nsd" "$mgr_zone" &&
 	    pebble_web_start "$mgr_w/web" &&
 	    pebble_start "$mgr_w/pebble" "$mgr_w/ca" \
-	    "$(cat "$mgr_w/web/port")" "127.0.0.1:$(cat "$mgr_w/nsd/port")" &&
+	    "$(cat "$mgr_w/web/port")" "127.0.0.1:$(cat "$mgr_w/nsd/port")" \
+	    "$@" &&
 	    pebble_root "$mgr_w/pebble" 0 "$mgr_w/root.pem" || return 1
 	# The DNS restart_cmd: the acme-challenge files become the zone's
 	# TXT records and NSD reloads; each call is counted.
 	{
 		echo '#!/bin/sh'
+		echo "PATH='$PATH'"
+		echo "export PATH"
 		echo "echo \"\$*\" >>'$mgr_w/dns-restarts'"
 		echo ". '$SSLM_TOP/tests/env/pebble.sh'"
 		echo "cat '$mgr_w/acme'/acme-challenge.* >'$mgr_w/nsd/txt' 2>/dev/null"
