@@ -1,7 +1,7 @@
 #!/bin/sh
 # Variables come from the sourced tests/lib.sh and tests/env files, which
 # the linter cannot follow under "$SSLM_TOP".
-# shellcheck disable=SC2154
+# shellcheck disable=SC2154,SC2034
 # sslm-mgr -renew with many ACME services at once, as cron runs it (env -i
 # PATH=/usr/bin:/bin), against a real Pebble with NSD (dns-01) and nginx
 # (http-01) on loopback: the orders of a run are placed and finished in
@@ -32,19 +32,8 @@ url=$(cat "$w/pebble/url")
 plog=$w/pebble/pebble.log
 mkdir -p "$w/home"
 
-mgr_site batch <<X
-[pebble-http]
-    ca_type = 'acme'
-    ca_validation = 'http-01'
-    acme_directory = '$url'
-    acme_ca_file = '$w/ca/ca.pem'
-
-[pebble-dns]
-    ca_type = 'acme'
-    ca_validation = 'dns-01'
-    acme_directory = '$url'
-    acme_ca_file = '$w/ca/ca.pem'
-X
+mgr_pebble_cas "$url" "$w/ca/ca.pem" >"$w/ca-info.conf"
+mgr_site batch <"$w/ca-info.conf"
 good="h1 h2 h3 h4 d1 d2 d3 d4"
 for i in 1 2 3 4; do
 	mgr_service "h$i" pebble-http "h$i.$zone"

@@ -18,6 +18,10 @@
 #                           ssl-mgr.conf uses the bed (min_roll_mins 0, no
 #                           public resolvers); ca-info.conf is read from
 #                           standard input.  Sets t and SSL_MGR_TOPDIR.
+#   mgr_pebble_cas URL CAFILE
+#                           print the ca-info.conf of two CAs of the ACME
+#                           directory URL (trusted through CAFILE):
+#                           pebble-http (http-01) and pebble-dns (dns-01).
 #   mgr_service NAME CA CN SAN...
 #                           the service file conf.d/ZONE/NAME of t.
 #   mgr_good DIR            DIR is a complete set that openssl verifies
@@ -85,6 +89,15 @@ mgr_site() {
     server_dir = '$mgr_w/sites'
 X
 	cat >"$t/conf.d/ca-info.conf"
+}
+
+mgr_pebble_cas() {
+	for _v in http dns; do
+		printf "[pebble-%s]\n    ca_type = 'acme'\n" "$_v"
+		printf "    ca_validation = '%s-01'\n" "$_v"
+		printf "    acme_directory = '%s'\n    acme_ca_file = '%s'\n\n" \
+		    "$1" "$2"
+	done
 }
 
 mgr_service() {
