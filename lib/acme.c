@@ -980,7 +980,7 @@ sslm_acme_free(struct sslm_acme *a)
 		fprintf(sslm_warn_stream(), "%s: %d http requests\n",
 		    sslm_getprogname(), a->requests);
 	if (a->pool != NULL)
-		pool_put(a->pool, a->nonce);
+		pool_put(a->pool, sslm_acme_take_nonce(a));
 	else
 		json_decref(a->dir);
 	if (a->curl != NULL)

@@ -200,6 +200,47 @@ check "batch, -j 3: the newOrders overlap (under 3 s: $T_SECS s)" \
     test "$T_SECS" -lt 3
 check "batch, -j 3: one directory fetch for the batch" \
     test "$(grep -c '^hold GET /dir ' "$w/hold.log")" -eq 1
+# Twenty orders, more than the 16 in progress at once: each one that
+# starts later takes a nonce an earlier one left (the server counts the
+# newNonce requests: at most 16 for 20 orders).
+: >"$w/many.tsv"
+i=1
+while [ "$i" -le 20 ]; do
+	printf '%s\t%s\t%s\tdns-01\t-\t-\t%s\t%s\t%s\n' "$D" "$CA" "$w/acct" \
+	    "$w/r.csr" "$w/many-$i.json" "$w/many-$i.err" >>"$w/many.tsv"
+	i=$((i + 1))
+done
+_n0=$(wc -l <"$w/srv/log")
+run sslm-acme-order -j 4 batch-order "$w/many.tsv"
+expect_rc 0 "batch of 20: exit 0"
+check "batch of 20: twenty orders" \
+    test "$(find "$w" -maxdepth 1 -name 'many-*.json' | wc -l)" -eq 20
+nn=$(tail -n +"$((_n0 + 1))" "$w/srv/log" | grep -c '^good HEAD /nonce ')
+check "batch of 20: the later orders reuse nonces ($nn newNonce for 20)" \
+    test "$nn" -le 16
+# A directory that cannot be had within the deadline: the first order
+# of it fails with the reason, the others with the same, without asking.
+mkdir "$w/a-slowb"
+cp "$w/acct/account.key" "$w/a-slowb/"
+printf '{"directory": "%s", "url": "%s", "status": "valid"}\n' \
+    "$H/slow/dir" "$H/slow/acct/1" >"$w/a-slowb/account.json"
+: >"$w/slow.tsv"
+for i in 1 2 3; do
+	printf '%s\t%s\t%s\tdns-01\t-\t-\t%s\t%s\t%s\n' "$H/slow/dir" "$CA" \
+	    "$w/a-slowb" "$w/r.csr" "$w/slow-$i.json" "$w/slow-$i.err" \
+	    >>"$w/slow.tsv"
+done
+_n0=$(wc -l <"$w/srv/log")
+timed sslm-acme-order -w 2 batch-order "$w/slow.tsv"
+expect_rc 3 "batch, slow directory: exit 3"
+for i in 1 2 3; do
+	check "batch, slow directory: order $i says why" grep -q \
+	    "slow/dir: no complete answer before the deadline of 2 seconds\$" \
+	    "$w/slow-$i.err"
+done
+check "batch, slow directory: asked once" test "$(tail -n +"$((_n0 + 1))" \
+    "$w/srv/log" | grep -c '^slow GET /dir ')" -eq 1
+within "batch, slow directory: within 5 s" 5
 run sslm-acme-order -j 3 batch-order "$w/srv/log"
 expect_rc 3 "batch: a list that is not one exits 3"
 expect_err_match "log:1: not 9 tab-separated columns" "batch: names the bad row"
@@ -370,6 +411,7 @@ untouched() {
 	    ! -L "$t/certs/hostile.test/svc/next"
 	check "$1: nothing in production" test "$(find "$t/prod-certs" \
 	    -type f 2>/dev/null | wc -l)" -eq 0
+	check "$1: no order finished" test ! -e "$w/finish.seen"
 }
 # mgr_fails CASE REGEX: the last run failed svc with one line matching.
 mgr_fails() {

@@ -258,6 +258,17 @@ check "account: without account.json: 3 more requests" \
     test "$(pebble_count "$w/pa")" -eq $((n0 + 6))
 check "account: account.json made again, with the URL" \
     jq -e ".url == \"$url1\"" "$A/account.json"
+# An account.json of another directory is no account of this one: the
+# other server is asked (and registers the key).
+cp -R "$A" "$w/acct-other"
+nb=$(pebble_count "$w/pb")
+run sslm-acme-account -A "$w/acct-other" -D "$UB" --ca-file "$CA" create \
+    --agree-tos
+expect_rc 0 "account: kept for another directory: the new one is asked"
+check "account: kept for another directory: Pebble b saw newAccount" \
+    test "$(pebble_count "$w/pb")" -gt "$nb"
+check "account: kept for another directory: account.json is the new one's" \
+    jq -e ".directory == \"$UB\"" "$w/acct-other/account.json"
 keyline=$(sed -n 2p "$A/account.key")
 if grep -qF -- "$keyline" "$w/acct-a.out" "$T_OUT" "$T_ERR" "$A/account.json"
 then

@@ -98,6 +98,8 @@ chk "renew -f: all eight verify ($(issued))" test "$(issued)" -eq 8
 chk "renew -f: no account asked again (no newAccount)" \
     test "$(reqs 'POST /sign-me-up')" -eq 0
 chk "renew -f: one directory fetch for the run" test "$(reqs 'GET /dir')" -eq 1
+chk "renew -f: one nonce fetched an order, none for the finishes" \
+    test "$(reqs 'HEAD /nonce-plz')" -eq 8
 r=$(reqs)
 # A name each: the directory (shared), a nonce, newOrder, the
 # authorization; the answer, a poll of the order, finalize, a poll, the
