@@ -110,3 +110,24 @@ chk "renew -f: no authorization polled after the answers" test \
     "$(awk '/POST \/chalZ\// { c = 1 } c && /POST \/authZ\// { n++ }
     END { print n + 0 }' "$w/run.log")" -eq 0
 chk "renew -f: one DNS restart" test "$(wc -l <"$w/dns-restarts")" -eq 1
+
+# ---- a kept account the server no longer knows -------------------------------------
+# (account.json names an account URL Pebble never made)
+a=$t/certs/$zone/h1/acme
+jq '.url |= sub("[^/]*$"; "lost")' "$a/account.json" >"$w/acct.json"
+cp "$w/acct.json" "$a/account.json"
+cron -renew -f "$zone:h1"
+expect_rc 3 "account lost: exit 3"
+expect_err_match "$zone:h1: ACME order: .*accountDoesNotExist.*the next run asks for the account again" \
+    "account lost: Pebble's problem and what happens next"
+chk "account lost: the old account file kept aside" cmp "$w/acct.json" \
+    "$a/account.json.lost"
+cron -renew -f "$zone:h1"
+expect_rc 0 "account lost, the next run: exit 0"
+chk "account lost, the next run: the key's account found again" test \
+    "$(reqs 'POST /sign-me-up')" -eq 1
+chk "account lost, the next run: account.json names a real account" \
+    test "$(jq -r .url "$a/account.json")" != "$(jq -r .url "$w/acct.json")"
+chk "account lost, the next run: a new set that verifies" \
+    mgr_good "$t/certs/$zone/h1/next"
+

@@ -426,7 +426,8 @@ acme_run_batch() {
 }
 
 # acme_place: every queued order at once; an order that could not be
-# placed goes to $tmp/acme.failed with its reason.
+# placed goes to $tmp/acme.failed with its reason.  When the server no
+# longer knows the account, its account.json becomes account.json.lost.
 acme_place() {
 	step "acme-orders"
 	acme_run_batch batch-order "$tmp/acme.orders.tsv"
@@ -434,6 +435,18 @@ acme_place() {
 		acme_load "$_pn"
 		[ ! -s "$new/order.json" ] || continue
 		_why=$(acme_tool_why "$tmp/acme.$_pn.oerr")
+		case "$_why" in
+		*urn:ietf:params:acme:error:accountDoesNotExist*)
+			# The kept account is gone from the server: the next
+			# run's sslm-acme-account asks it again (and finds or
+			# registers the key's account); the old file stays.
+			# shellcheck disable=SC2310 # it checks its commands
+			acme_args || die "$svc: cannot read the ACME signer"
+			if mv -f "$a_acct/account.json" \
+			    "$a_acct/account.json.lost"; then
+				_why="$_why (the next run asks for the account again)"
+			fi ;;
+		esac
 		printf '%s\tACME order: %s\n' "$_pn" "$_why" >>"$tmp/acme.failed"
 	done <"$tmp/acme.pending"
 }
