@@ -87,6 +87,22 @@ sslm_spki_der(EVP_PKEY *k, unsigned char **der, size_t *len)
 }
 
 int
+sslm_cert_spki_der(X509 *x, unsigned char **der, size_t *len)
+{
+	X509_PUBKEY	*pub;
+	int		 n;
+
+	*der = NULL;
+	if ((pub = X509_get_X509_PUBKEY(x)) == NULL ||
+	    (n = i2d_X509_PUBKEY(pub, der)) <= 0) {
+		sslm_warnx("certificate: no usable public key");
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+int
 sslm_cert_der(X509 *x, unsigned char **der, size_t *len)
 {
 	int n;

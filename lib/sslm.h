@@ -560,6 +560,12 @@ char	*sslm_hex(const unsigned char *, size_t n);
 char	*sslm_digest_hex(const char *md, const unsigned char *, size_t n);
 /* DER SubjectPublicKeyInfo / DER certificate; *der freed with OPENSSL_free. */
 int	 sslm_spki_der(EVP_PKEY *, unsigned char **der, size_t *len);
+/*
+ * The SubjectPublicKeyInfo of a certificate as the certificate holds it
+ * (what DANE's selector 1 hashes, and what OpenSSL's DANE matches), into
+ * *der (OPENSSL_free it).  0, or -1 with a warning.
+ */
+int	 sslm_cert_spki_der(X509 *, unsigned char **der, size_t *len);
 int	 sslm_cert_der(X509 *, unsigned char **der, size_t *len);
 /* An ASN1_TIME as time_t.  0 or -1. */
 int	 sslm_asn1_time(const ASN1_TIME *, time_t *);

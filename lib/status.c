@@ -553,7 +553,8 @@ sslm_status_service(const struct sslm_status_opts *o, const char *certs,
 	    json_object_set(st, "next", nx) == -1 ||
 	    json_object_set(st, "prev", pv) == -1 ||
 	    put(st, "status", json_integer(service_status(cu, nx))) == -1 ||
-	    put(st, "renew_work", json_boolean(half || renew_work(cu))) == -1)
+	    put(st, "renew_work", json_boolean(half || renew_work(cu))) == -1 ||
+	    put(st, "roll_work", json_boolean(half || hn)) == -1)
 		goto fail;
 	json_decref(cu);
 	json_decref(nx);

@@ -237,10 +237,12 @@ sslm_tlsa_data(X509 *cert, EVP_PKEY *key, int selector, int match)
 		}
 		if (sslm_cert_der(cert, &der, &len) == -1)
 			return NULL;
+	} else if (key == NULL && cert != NULL) {
+		/* The certificate's own bytes, not a re-encoding of its key. */
+		if (sslm_cert_spki_der(cert, &der, &len) == -1)
+			return NULL;
 	} else {
-		pk = key != NULL ? key : cert != NULL ?
-		    X509_get0_pubkey(cert) : NULL;
-		if (pk == NULL) {
+		if ((pk = key) == NULL) {
 			sslm_warnx("certificate: no usable public key");
 			return NULL;
 		}

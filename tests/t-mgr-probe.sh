@@ -105,6 +105,14 @@ cp "$w/conf.good" "$t/conf.d/ssl-mgr.conf"
 run env SSL_MGR_TOPDIR="$t" "$SSLM_BIN/sslm-mgr" -renew --probe
 expect_rc 2 "--probe without -s: usage error"
 
+# A second service of the group, without DANE, that the [smtp] class
+# (svc_depends mail) does not serve.
+sed -e "s/^service = 'mail'/service = 'web'/" -e "/^dane_tls/d" \
+    -e "s/mail\.$zone/www.$zone/g" "$t/conf.d/$zone/mail" >"$t/conf.d/$zone/web"
+sed -i "s/^    services = \['mail'\]/    services = ['mail', 'web']/" \
+    "$t/conf.d/ssl-mgr.conf"
+cp "$t/conf.d/ssl-mgr.conf" "$w/conf.good"
+
 # ---- bootstrap: the first curr is probed too -----------------------------------------
 run env PATH="$SSLM_BIN:/usr/bin:/bin" SSL_MGR_TOPDIR="$t" \
     sh "$SSLM_TOP/examples/ca-self/make-ca" root
@@ -119,6 +127,14 @@ chk "bootstrap roll: the server was probed and presents curr" \
 chk "bootstrap roll: mx1 probed at the address its entry names" \
     grep -q "probe: $zone:mail: mx1.$zone:$P \[127.0.0.1\]: presents curr" "$T_OUT"
 chk "bootstrap roll: nothing left pending" test ! -e "$M/.probe-pending"
+chk "bootstrap roll: web (no DANE, no class probes it) rolled, unprobed" \
+    sh -c "test -L '$c/$zone/web/curr' && ! test -e '$c/$zone/web/.probe-pending' &&
+    ! grep -q 'probe: $zone:web' '$T_OUT'"
+cron -s --probe --json
+expect_rc 0 "bootstrap: -s --probe --json: exit 0"
+expect_jq "[.services[] | select(.service == \"web\") | .probe[]] == [] and
+    [.services[] | select(.service == \"mail\") | .probe[] | .verdict] ==
+    [\"ok\", \"ok\"]" "bootstrap: -s --probe --json: mail's two servers ok, web has none"
 dns_sync
 dane_served "bootstrap: both servers serve curr's record" "$h1"
 chk "bootstrap: ldns-dane accepts the server" verify_ok
@@ -173,6 +189,10 @@ expect_rc 1 "-s --probe --json, server behind: exit 1"
 expect_jq "[.services[] | select(.service == \"mail\") | .probe[] |
     select(.server == \"mail.$zone:$P\" and .address == \"127.0.0.1\") |
     .verdict] == [\"bad\"]" "-s --probe --json: the verdict per server and address"
+expect_jq "[.services[] | select(.service == \"mail\") | .probe[] |
+    select(.server == \"mail.$zone:$P\") | [.leaf.spki_sha256, .expect_match,
+    .tlsa]] == [[\"$(dane_presented "$P")\", false, \"secure\"]]" \
+    "-s --probe --json: what is served (the key s_client sees), not curr, TLSA secure"
 chk "-s --probe: the store did not change" \
     test "$(tree_sum)" = "$before"
 
@@ -199,11 +219,32 @@ chk "second roll: the apex file keeps all three records" apex_has "$h1" "$h2" "$
 dns_sync
 dane_served "second roll: DNS keeps all three records" "$h1" "$h2" "$h2b"
 chk "second roll: ldns-dane still accepts the server" verify_ok
-cron -renew --clean-keep 1
-chk "cron renew --clean-keep 1: the older held set is kept (no link names it)" \
+# Two sets nothing uses (each next replaced by the next renew -f); a run
+# for the CA alone probes nothing, so it cleans, and -clean-all reaches
+# every service: the older unused set goes, the held ones stay though
+# no link names the older.
+cron -renew -f "$zone:mail"
+n1=$(readlink "$M/next")
+cron -renew -f "$zone:mail"
+n2=$(readlink "$M/next")
+cron -renew -f "$zone:mail"
+h2c=$(dane_spki "$M/next/cert.pem")
+chk "three renews -f: three new sets" \
+    test -n "$n1" -a -n "$n2" -a "$n1" != "$n2" -a "$(readlink "$M/next")" != "$n2"
+cron -renew -clean-all --clean-keep 1 ca:my-int
+expect_rc 0 "a renew of ca:my-int -clean-all --clean-keep 1: exit 0"
+chk "-clean-all --clean-keep 1: the older unused set of mail was cleaned" \
+    test ! -e "$M/$n1" -a -d "$M/$n2"
+chk "-clean-all --clean-keep 1: the older held set is kept (no link names it)" \
     test -d "$M/$old" -a "$(readlink "$M/prev")" != "$old"
-h2=$h2b
-old="$old $old2"
+dns_sync
+old3=$(readlink "$M/curr")
+if roll_until; then ok "third roll, server still behind: rolled"; else
+	notok "third roll, server still behind: rolled" "$(cat "$T_OUT" "$T_ERR")"; fi
+chk "third roll: the apex file keeps all four records" \
+    apex_has "$h1" "$h2" "$h2b" "$h2c"
+h2=$h2c
+old="$old $old2 $old3"
 
 # ---- the operator reloads; the next cron run withdraws -------------------------------------
 cp "$w/smtp-restart.real" "$w/smtp-restart"
@@ -214,6 +255,10 @@ cron -s --probe --json
 expect_rc 0 "-s --probe --json, server reloaded: exit 0"
 expect_jq "[.services[] | select(.service == \"mail\") | .probe[] | .verdict] |
     length == 2 and all(. == \"ok\")" "-s --probe --json: both servers ok"
+expect_jq "[.services[] | select(.service == \"mail\") | .probe[] |
+    [.leaf.spki_sha256, .expect_match, .dane_matched]] | unique ==
+    [[\"$(dane_presented "$P")\", true, \"3 1 1 $(dane_presented "$P")\"]]" \
+    "-s --probe --json: both present the key s_client sees, curr, and its 3 1 1 record matched"
 : >"$calls"
 cron -renew
 expect_rc 0 "cron renew after the reload: exit 0"
@@ -246,6 +291,44 @@ chk "roll (server reloaded): nothing pending" test ! -e "$M/.probe-pending"
 dns_sync
 dane_served "roll (server reloaded): DNS serves only the new record" "$h3"
 chk "roll (server reloaded): ldns-dane accepts the server" verify_ok
+
+# ---- a record that never reached DNS: the resolver's RRset matches nothing ----------------
+# The DNS restart "forgets" to publish; a forced roll reloads the server
+# with a key no published record names.
+cp "$w/dns-restart" "$w/dns-restart.real"
+printf '#!/bin/sh\necho "$*" >>%s\nexit 0\n' "$calls" >"$w/dns-restart"
+cron -renew -f "$zone:mail"
+hx=$(dane_spki "$M/next/cert.pem")
+chk "DNS not refreshed: the primary does not serve next's record (dig)" \
+    sh -c "! dig @$DNS_PRIMARY -p $DNS_PORT +norecurse +short _$P._tcp.mail.$zone TLSA |
+    tr -d ' ' | tr 'A-F' 'a-f' | grep -q '$hx'"
+oldx=$(readlink "$M/curr")
+cron -roll -f "$zone:mail"
+expect_rc 3 "roll -f, record not in DNS: exit 3"
+expect_err_match "mail.$zone:$P \[127.0.0.1\]: DANE: no published TLSA record matches" \
+    "roll -f, record not in DNS: the server and the reason are named"
+chk "roll -f, record not in DNS: the old records are held" \
+    test "$(cat "$M/.probe-pending")" = "$oldx"
+chk "roll -f, record not in DNS: the server presents the new curr (s_client)" \
+    test "$(dane_presented "$P")" = "$hx"
+chk "roll -f, record not in DNS: ldns-dane rejects the server too" \
+    sh -c "! ldns-dane -r $DANE_RESOLVER verify mail.$zone $P >/dev/null 2>&1"
+# The zone gets the records (the restart_cmd by hand); once unbound
+# serves the new record, the next cron run withdraws the old.
+cp "$w/dns-restart.real" "$w/dns-restart"
+"$w/dns-restart" --serial_bump "$zone" >"$w/env.err" 2>&1
+dns_sync
+# unbound_has HASH: the validating resolver's TLSA answer names HASH.
+unbound_has() {
+	dig @"$DANE_RESOLVER" +short "_$P._tcp.mail.$zone" TLSA | tr -d ' ' |
+	    tr 'A-F' 'a-f' | grep -q "$1"
+}
+chk "DNS refreshed by hand: unbound serves the new record" dns_poll 100 unbound_has "$hx"
+cron -renew
+expect_rc 0 "cron renew, record now in DNS: exit 0"
+chk "cron renew, record now in DNS: the old records go" apex_has "$hx"
+chk "cron renew, record now in DNS: nothing pending" test ! -e "$M/.probe-pending"
+chk "cron renew, record now in DNS: ldns-dane accepts the server" verify_ok
 
 # ---- a server that does not answer -------------------------------------------------------
 dane_tls_stop "$w/tls"

@@ -47,7 +47,9 @@ same "fine: nothing on stderr" "$n" 0
 jq -s . "$T_OUT" >"$w/fine.json"
 cp "$w/fine.json" "$T_OUT"
 expect_jq '[.[] | keys_unsorted] | all(. == ["group", "service", "curr",
-    "next", "prev", "status", "renew_work"])' "fine: the members of a service"
+    "next", "prev", "status", "renew_work", "roll_work"])' \
+    "fine: the members of a service"
+expect_jq 'all(.[]; .roll_work == false)' "fine: no next, no roll work"
 expect_jq '[.[].curr | keys_unsorted] | all(. == ["dir", "subject", "issuer",
     "serial", "not_before", "not_after", "lifetime_days", "seconds_left",
     "sans", "key", "sig_alg", "spki_sha256", "complete", "expired", "due",
@@ -392,3 +394,16 @@ expect_rc 0 "read-only copy: exit 0"
 snap "$w/ro" >"$w/ro.after"
 check "read-only copy: nothing changed" cmp "$w/ro.before" "$w/ro.after"
 chmod -R u+w "$w/ro"
+
+# ---- roll work: a next, and a roll a killed run left half done -------------------
+cu=$(readlink "$S/curr")
+rm -f "$S/next"
+ln -s "$cu" "$S/next"
+run sslm-status -j -b -a "@$now" -c "$C" example.com:web-ec
+expect_jq '.roll_work == true and .next == null' \
+    "half-done roll (next is curr): roll work, though no next is shown"
+rm "$S/next"
+run sslm-mgr -renew -f example.com:web-ec
+run sslm-status -j -b -a "@$now" -c "$C" example.com:web-ec
+expect_jq '.roll_work == true and .next.dir == "'"$(readlink "$S/next")"'"' \
+    "a next: roll work"

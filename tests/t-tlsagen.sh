@@ -371,3 +371,48 @@ if [ -w /dev/full ]; then
 	T_RC=$?
 	expect_rc 3 "full disk: exit 3"
 fi
+
+# ---- selector 1 hashes the certificate's own SubjectPublicKeyInfo ------------------
+# An RSA certificate whose AlgorithmIdentifier omits the NULL parameters
+# (a form OpenSSL reads but never writes): the 3 1 1 data is the hash of
+# the bytes in the certificate, which DANE clients match, not of the
+# key's canonical re-encoding.  The oracle cuts the SPKI out of the DER.
+openssl x509 -in rsa.pem -outform der -out rsa.der
+python3 - rsa.der rsa-nonull.der rsa-nonull.spki <<'PYEOF'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+alg = bytes.fromhex("300d06092a864886f70d0101010500")
+i = d.find(alg)
+assert i > 0
+def hdr(b, p):
+    # (header length, content length) of the TLV at p (long form up to 3)
+    n = b[p + 1]
+    if n < 0x80:
+        return 2, n
+    k = n & 0x7f
+    return 2 + k, int.from_bytes(b[p + 2:p + 2 + k], "big")
+def shrink(b, p, by):
+    h, n = hdr(b, p)
+    k = h - 2
+    b[p + 2:p + 2 + k] = (n - by).to_bytes(k, "big")
+# The SPKI starts at its SEQUENCE header just before the AlgorithmIdentifier.
+spki = i - 4
+assert d[spki] == 0x30 and d[spki + 1] == 0x82
+d[i:i + len(alg)] = bytes.fromhex("300b06092a864886f70d010101")
+shrink(d, spki, 2)
+shrink(d, 4, 2)      # TBSCertificate
+shrink(d, 0, 2)      # Certificate
+h, n = hdr(d, spki)
+open(sys.argv[2], "wb").write(d)
+open(sys.argv[3], "wb").write(d[spki:spki + h + n])
+PYEOF
+openssl x509 -inform der -in rsa-nonull.der -out rsa-nonull.pem 2>"$w/err"
+want=$(openssl dgst -sha256 -r rsa-nonull.spki | cut -d' ' -f1)
+canon=$(openssl x509 -in rsa-nonull.pem -noout -pubkey | openssl pkey -pubin \
+    -outform der | openssl dgst -sha256 -r | cut -d' ' -f1)
+chk "no-NULL RSA certificate: its SPKI bytes differ from the canonical form" \
+    test -n "$want" -a "$want" != "$canon"
+run sslm-tlsagen -a example.com -r 25/tcp/3/1/1 -c rsa-nonull.pem
+expect_rc 0 "no-NULL RSA certificate: sslm-tlsagen exit 0"
+chk "no-NULL RSA certificate: 3 1 1 is the hash of the certificate's SPKI bytes" \
+    grep -q "TLSA 3 1 1 $want\$" "$T_OUT"

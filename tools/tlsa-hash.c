@@ -2,9 +2,10 @@
 /*
  * sslm-tlsa-hash: ssl-mgr's tlsa-hash, with its interface and output.
  * The DANE 3 1 1 value (SHA-256 of the DER SubjectPublicKeyInfo) of
- * <dir>/cert.pem, computed twice: as sslm-tlsagen publishes it (the
- * public key re-encoded by the library) and from the certificate's own
- * SubjectPublicKeyInfo field; the two must agree.
+ * <dir>/cert.pem, computed twice: from the public key re-encoded by the
+ * library (what openssl pkey -pubin -outform der gives) and from the
+ * certificate's own SubjectPublicKeyInfo field, which sslm-tlsagen
+ * publishes and DANE clients match; the two must agree.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -37,14 +38,14 @@ static char *
 spki_field_hash(X509 *x, const char *path)
 {
 	unsigned char	*der = NULL;
+	size_t		 n;
 	char		*hex;
-	int		 n;
 
-	if ((n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) <= 0) {
-		sslm_warnx("%s: public key: %s", path, sslm_ossl_reason());
+	if (sslm_cert_spki_der(x, &der, &n) == -1) {
+		sslm_warnx("%s: cannot read its public key", path);
 		return NULL;
 	}
-	hex = sslm_digest_hex("SHA256", der, (size_t)n);
+	hex = sslm_digest_hex("SHA256", der, n);
 	OPENSSL_free(der);
 	return hex;
 }
@@ -64,7 +65,7 @@ run(const char *dir)
 		goto out;
 	}
 	if ((x = sslm_read_first_cert(path)) == NULL ||
-	    (lib = sslm_tlsa_data(x, NULL, 1, 1)) == NULL ||
+	    (lib = sslm_tlsa_data(x, X509_get0_pubkey(x), 1, 1)) == NULL ||
 	    (field = spki_field_hash(x, path)) == NULL)
 		goto out;
 	if (strcmp(lib, field) == 0) {

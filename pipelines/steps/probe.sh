@@ -107,8 +107,11 @@ probe_one() {
 	# shellcheck disable=SC2086 # the test's options, split on purpose
 	sslm-probe "$@" ${SSLM_PROBE_OPTS:-} -- "$_pot" >"$tmp/probe.json" \
 	    2>"$tmp/probe.err" 3<&- 4<&- 5<&- 6<&- 7<&- 8>&- 9>&- || _prc=$?
-	if [ "$_prc" -gt 1 ] && ! jq -e .addresses "$tmp/probe.json" \
-	    >/dev/null 2>&1; then
+	# A failure before any address (the lookups) leaves no report, only
+	# its one line (jq -e is true on empty input: test for content).
+	if [ "$_prc" -gt 1 ] && { [ ! -s "$tmp/probe.json" ] ||
+	    ! jq -e '.addresses | length > 0' "$tmp/probe.json" \
+	    >/dev/null 2>&1; }; then
 		_pw=$(tail -1 "$tmp/probe.err") || _pw=""
 		_pw=${_pw#sslm-probe: }
 		[ -n "$_pw" ] || _pw="sslm-probe failed (status $_prc)"
@@ -134,6 +137,14 @@ probe_one() {
 		    >"$tmp/probe.verdict"
 		return 3
 	}
+	# What each address presents, for -s --probe --json.
+	jq -c --arg t "$_pot" '{target: $t, tlsa: .tlsa.state,
+	    addresses: [.addresses[] | {address, tls_version,
+	      leaf: (.leaf | if . == null then null else
+	        {subject, not_after, spki_sha256, sans} end),
+	      pkix_valid: .pkix.valid, dane_valid: .dane.valid,
+	      dane_matched: .dane.matched, expect_match: .expect.match}]}' \
+	    "$tmp/probe.json" >>"$tmp/probe.reports" 2>/dev/null || true
 	if grep -q "${TAB}error$TAB" "$tmp/probe.verdict"; then return 3; fi
 	if grep -q "${TAB}bad$TAB" "$tmp/probe.verdict"; then return 1; fi
 	[ -s "$tmp/probe.verdict" ] || return 3
@@ -147,6 +158,7 @@ probe_one() {
 # reason" in $tmp/probe.lines; its status (0, 1, 3).
 probe_service() {
 	: >"$tmp/probe.lines"
+	: >"$tmp/probe.reports"
 	# shellcheck disable=SC2310 # it checks its commands
 	if ! probe_targets; then
 		printf '%s\t-\terror\tcannot tell its servers\n' "$g:$s" \
@@ -217,6 +229,11 @@ probe_run() {
 		_pr=0
 		# shellcheck disable=SC2310 # its status is the answer
 		probe_service roll || _pr=$?
+		# No server to probe (any more): nothing to say or hold.
+		if [ "$_pr" -eq 0 ] && [ ! -s "$tmp/probe.targets" ] &&
+		    [ ! -e "$sdir/.probe-pending" ]; then
+			continue
+		fi
 		_held=""
 		[ ! -s "$sdir/.probe-pending" ] ||
 		    _held=$(tr '\n' ' ' <"$sdir/.probe-pending") || _held=""
@@ -275,7 +292,8 @@ probe_withdraw() {
 
 # probe_status: -s --probe: every service of the run that has servers,
 # a line per server and address (text), or objects in $tmp/probe.jsonl
-# (--json); probe_rc the highest status (0, 1 or 3).
+# (--json: the verdict, and what the address presents from sslm-probe's
+# report in $tmp/probe.reports); probe_rc the highest status (0, 1 or 3).
 probe_status() {
 	probe_rc=0
 	: >"$tmp/probe.jsonl"
@@ -289,11 +307,16 @@ probe_status() {
 		probe_service status || _pr=$?
 		[ "$_pr" -le "$probe_rc" ] || probe_rc=$_pr
 		if [ "$o_json" -eq 1 ]; then
-			jq -R -s -c --arg g "$g" --arg s "$s" '{group: $g,
+			jq -R -s -c --arg g "$g" --arg s "$s" \
+			    --slurpfile r "$tmp/probe.reports" '{group: $g,
 			    service: $s, servers: [split("\n")[] |
-			    select(length > 0) | split("\t") | {server: .[0],
+			    select(length > 0) | split("\t") | . as $l |
+			    ([$r[] | select(.target == $l[0]) | .tlsa as $ts |
+			      .addresses[] | select(.address == $l[1]) |
+			      . + {tlsa: $ts} | del(.address)] | first // {}) as $f |
+			    {server: .[0],
 			    address: (if .[1] == "-" then null else .[1] end),
-			    verdict: .[2], reason: .[3]}]}' "$tmp/probe.lines" \
+			    verdict: .[2], reason: .[3]} + $f]}' "$tmp/probe.lines" \
 			    >>"$tmp/probe.jsonl" || die "$tmp/probe.lines: cannot read"
 			continue
 		fi
