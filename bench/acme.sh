@@ -1,12 +1,17 @@
 #!/bin/sh
+# t comes from mgr_site (tests/env/mgr-acme.sh), which the linter cannot follow
+# shellcheck disable=SC2154
 # make bench, ACME part: one certificate for 2 names with an existing
-# account, http-01, against a Pebble on loopback (tests/env/pebble.sh:
-# Pebble, nginx for the answers, a small NSD as Pebble's DNS).
-# sslm-acme-order (order, publish the files, finish) beside uacme on the
-# same Pebble: wall time (hyperfine, N runs) and HTTP requests, counted in
-# Pebble's log ("calling handler()", one line a request) and, for sslm,
-# from its own -v count.  Pebble rejects no nonces here, so the counts are
-# those of a clean run.  Everything stays on 127.0.0.1; uacme is given
+# account, http-01, against a Pebble on loopback (tests/env/pebble.sh and
+# mgr-acme.sh: Pebble, nginx for the answers, a small NSD as Pebble's DNS
+# and the dns-01 zone).  sslm-acme-order (order, publish the files,
+# finish) and the whole pipeline (sslm-mgr -renew -f of one service)
+# beside uacme on the same Pebble: wall time (hyperfine, N runs) and HTTP
+# requests, counted in Pebble's log ("calling handler()", one line a
+# request) and, for sslm-acme-order, from its own -v count.  Then ten
+# dns-01 certificates due together beside one (sslm-mgr -renew -f of a
+# tree of ten services and of one), as a ratio.  Pebble rejects no
+# nonces here, so the counts are those of a clean run.  Everything stays on 127.0.0.1; uacme is given
 # the test CA through a private mount namespace (its libcurl-gnutls reads
 # no CA variable), and without uacme, or without the means to give it the
 # CA, its row is skipped.
@@ -17,7 +22,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$top/bin:$PATH"
 export PATH
 runs=${1:-5}
+# mgr-acme.sh reads SSLM_TOP; it sets t (mgr_site)
+# shellcheck disable=SC2034,SC2154
+SSLM_TOP=$top
 . "$top/tests/env/pebble.sh"
+. "$top/tests/env/mgr-acme.sh"
 unset SSL_CERT_FILE CURL_CA_BUNDLE || true
 
 for p in pebble nsd nsd-control nginx curl jq openssl hyperfine python3; do
@@ -29,9 +38,7 @@ done
 
 w=$(mktemp -d "${TMPDIR:-/tmp}/sslm-bench-acme.XXXXXX") || exit 3
 stop_all() {
-	pebble_stop "$w/pebble"
-	pebble_web_stop "$w/web"
-	pebble_nsd_stop "$w/nsd"
+	mgr_bed_stop
 	rm -rf "$w"
 }
 trap stop_all EXIT
@@ -45,12 +52,8 @@ fail() {
 zone=bench.test
 n1=a.$zone
 n2=b.$zone
-pebble_ca "$w/ca" || fail "test CA"
-pebble_nsd_start "$w/nsd" "$zone" || fail "nsd does not start"
-pebble_web_start "$w/web" || fail "nginx does not start"
-pebble_start "$w/pebble" "$w/ca" "$(cat "$w/web/port")" \
-    "127.0.0.1:$(cat "$w/nsd/port")" PEBBLE_WFE_NONCEREJECT=0 ||
-    fail "pebble does not start"
+mgr_bed "$w" "$zone" PEBBLE_WFE_NONCEREJECT=0 ||
+    fail "the test bed (Pebble, NSD, nginx) does not start"
 url=$(cat "$w/pebble/url")
 ca=$w/ca/ca.pem
 plog=$w/pebble/pebble.log
@@ -104,6 +107,34 @@ hyperfine -N --warmup 1 --runs "$runs" --export-json "$w/sslm.json" \
     -n sslm "$w/sslm-one" >/dev/null 2>"$w/err" ||
     fail "hyperfine (sslm): $(tail -3 "$w/err")"
 sslm_all=$((sslm_req + $(requests) - r0))
+
+# ---- sslm-mgr: the whole pipeline, one http-01 service, existing account -------
+SSLM_NSCHECK_OPTS="-p $(cat "$w/nsd/port") -w 20"
+export SSLM_NSCHECK_OPTS
+# tree NAME: an sslm tree for the zone whose CAs are this Pebble (t).
+tree() {
+	mgr_site "$1" <"$w/ca-info.conf"
+}
+mgr_pebble_cas "$url" "$ca" >"$w/ca-info.conf"
+# timed_mgr NAME JSON: N runs of sslm-mgr -renew -f in tree t (the first
+# run, not timed, made its accounts); the mean requests a run in
+# MGR_REQ (one decimal), over the warm-up and the timed runs.
+timed_mgr() {
+	sslm-mgr -renew >/dev/null 2>"$w/err" ||
+	    fail "$1: the first renew: $(tail -3 "$w/err")"
+	r0=$(requests)
+	hyperfine -N --warmup 1 --runs "$runs" --export-json "$2" -n "$1" \
+	    "sslm-mgr -renew -f" >/dev/null 2>"$w/err" ||
+	    fail "hyperfine ($1): $(tail -3 "$w/err")"
+	MGR_REQ=$(awk -v t="$(($(requests) - r0))" -v n="$((runs + 1))" \
+	    'BEGIN { printf "%.1f", t / n }')
+}
+tree one
+mgr_service web pebble-http "$n1" "$n2"
+timed_mgr "sslm-mgr -renew -f" "$w/mgr.json"
+mgr_req=$MGR_REQ
+mgr_good "$t/certs/$zone/web/next" ||
+    fail "sslm-mgr: the new set does not verify"
 
 # ---- uacme: account once, then issue (hook writes the http-01 files) -----------
 uacme_row=""
@@ -159,6 +190,26 @@ EOF
 	uacme_all=$((uacme_req + $(requests) - r0))
 fi
 
+# ---- ten dns-01 certificates due together, beside one --------------------------
+tree dns1
+mgr_service d1 pebble-dns "d1.$zone"
+timed_mgr "dns-01, one service" "$w/dns1.json"
+dns1_req=$MGR_REQ
+tree dns10
+i=1
+while [ "$i" -le 10 ]; do
+	mgr_service "d$i" pebble-dns "d$i.$zone"
+	i=$((i + 1))
+done
+timed_mgr "dns-01, ten services" "$w/dns10.json"
+dns10_req=$MGR_REQ
+i=1
+while [ "$i" -le 10 ]; do
+	mgr_good "$t/certs/$zone/d$i/next" ||
+	    fail "ten dns-01: d$i does not verify"
+	i=$((i + 1))
+done
+
 # mean TOTAL: requests per run over the counted run, the warm-up and the
 # timed runs, one decimal.
 mean() {
@@ -184,6 +235,7 @@ row() {
 }
 row "sslm-acme-order" "$w/sslm.json" "$sslm_req" "$(mean "$sslm_all")" \
     "$sslm_own"
+row "sslm-mgr -renew -f" "$w/mgr.json" "-" "$mgr_req" "-"
 if [ -z "$uacme_row" ]; then
 	uv=$(uacme -V 2>&1 | sed -n 's/^uacme: version //p')
 	row "uacme ${uv:-}" "$w/uacme.json" "$uacme_req" \
@@ -196,6 +248,20 @@ if [ -z "$uacme_row" ]; then
 	    'if $s < $u then "yes" else "no" end')
 	echo "goal: requests <= uacme: $fewer ($sslm_req vs $uacme_req);" \
 	    "wall time < uacme: $faster"
+	mm=$(jq '.results[0].mean' "$w/mgr.json")
+	jq -rn --argjson s "$mm" --argjson u "$um" --arg r "$mgr_req" \
+	    --arg ur "$(mean "$uacme_all")" '"sslm-mgr -renew -f / uacme:" +
+	    " wall \($s / $u * 100 | round / 100)x (goal <= 1)," +
+	    " requests \($r) vs \($ur) (goal <= 11)"'
 else
 	echo "$uacme_row"
 fi
+echo
+echo "ACME: ten dns-01 certificates due together beside one (sslm-mgr -renew -f, $runs runs)"
+# shellcheck disable=SC2059 # one format for the table
+printf "$fmt" "tree" "mean ms" "+/- ms" "-" "req mean" "-"
+row "one service" "$w/dns1.json" "-" "$dns1_req" "-"
+row "ten services" "$w/dns10.json" "-" "$dns10_req" "-"
+jq -rn --argjson a "$(jq '.results[0].mean' "$w/dns1.json")" \
+    --argjson b "$(jq '.results[0].mean' "$w/dns10.json")" \
+    '"ten / one: \($b / $a * 100 | round / 100)x (goal <= 2)"'

@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +37,37 @@
 #define POLL_STEP_MS	10000LL	/* the pause grows up to this */
 #define RETRY_MIN	1L	/* Retry-After is kept within these seconds */
 #define RETRY_MAX	60L
+#define POOL_NONCES	64	/* unused nonces a pool keeps */
+#define POOL_WHY	512	/* why its directory could not be had */
+
+/*
+ * What the clients of one directory share in one process (the batch of
+ * sslm-acme-order): the directory, fetched once; the nonces the clients
+ * did not use; and the bound on the requests in flight.
+ */
+struct sslm_acme_pool {
+	pthread_mutex_t	 mu;		/* nonces, inflight */
+	pthread_cond_t	 cv;		/* a request slot came free */
+	pthread_mutex_t	 dirmu;		/* held while the directory comes */
+	char		*dirurl;
+	char		*cafile;
+	json_t		*dir;
+	int		 dirtried;
+	char		 dirwhy[POOL_WHY];
+	char		*nonce[POOL_NONCES];
+	int		 nnonce;
+	int		 inflight;
+	int		 max;
+	int		 peak;
+};
 
 struct sslm_acme {
 	CURL		*curl;
 	struct curl_slist *hdrs;
 	char		*dirurl;
 	char		*origin;	/* "host[:port]" of the directory */
-	json_t		*dir;
+	json_t		*dir;		/* the pool's, when pool is set */
+	struct sslm_acme_pool *pool;
 	char		*nonce;
 	EVP_PKEY	*key;		/* borrowed from the caller */
 	char		*kid;
@@ -60,6 +85,11 @@ struct sslm_acme {
 	int		 inhdr;		/* between status line and blank line */
 	size_t		 hdrlen;
 };
+
+static void	 pool_put(struct sslm_acme_pool *, char *);
+static char	*pool_get(struct sslm_acme_pool *);
+static int	 slot_take(struct sslm_acme *);
+static void	 slot_give(struct sslm_acme *);
 
 /* ---- time and the deadline ------------------------------------------- */
 
@@ -108,6 +138,12 @@ sslm_acme_poll_init(struct sslm_acme_poll *p)
 {
 	p->backoff = POLL_FLOOR_MS;
 	p->n = 0;
+}
+
+void
+sslm_acme_poll_again(struct sslm_acme_poll *p)
+{
+	p->backoff = POLL_FLOOR_MS;
 }
 
 int
@@ -379,6 +415,12 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 	long		 left, code = 0;
 
 	sslm_acme_resp_free(r);
+	if (slot_take(a) == -1) {
+		*err = CURLE_OPERATION_TIMEDOUT;
+		snprintf(a->err, sizeof(a->err), "deadline of %d seconds "
+		    "passed", a->seconds);
+		return -1;
+	}
 	a->cur = r;
 	a->max = max;
 	a->toobig = 0;
@@ -388,6 +430,7 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 	a->err[0] = '\0';
 	left = (long)ms_left(a);
 	if (left <= 0) {
+		slot_give(a);
 		*err = CURLE_OPERATION_TIMEDOUT;
 		snprintf(a->err, sizeof(a->err), "deadline of %d seconds "
 		    "passed", a->seconds);
@@ -410,12 +453,13 @@ http_once(struct sslm_acme *a, const char *method, const char *url,
 	}
 	a->requests++;
 	e = curl_easy_perform(a->curl);
+	slot_give(a);
 	a->cur = NULL;
 	if (e == CURLE_OK)
 		curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (a->verbose)
-		fprintf(stderr, "%s: %s %s -> %ld\n", sslm_getprogname(),
-		    method, url, code);
+		fprintf(sslm_warn_stream(), "%s: %s %s -> %ld\n",
+		    sslm_getprogname(), method, url, code);
 	if (a->toobig) {
 		sslm_warnx("%s: answer larger than %zu bytes", url, max);
 		*err = CURLE_WRITE_ERROR;
@@ -636,7 +680,9 @@ sslm_acme_post(struct sslm_acme *a, const char *url, const json_t *payload,
 	if (pl == NULL)
 		goto out;
 	for (i = 0; i < SSLM_ACME_NONCE_TRIES; i++) {
-		if (a->nonce == NULL && new_nonce(a) == -1)
+		if (a->nonce == NULL && (a->pool == NULL ||
+		    (a->nonce = pool_get(a->pool)) == NULL) &&
+		    new_nonce(a) == -1)
 			goto out;
 		json_decref(prot);
 		json_decref(jws);
@@ -696,6 +742,169 @@ out:
 	json_decref(prot);
 	free(pl);
 	return rc;
+}
+
+/* ---- the pool of one directory ---------------------------------------- */
+
+struct sslm_acme_pool *
+sslm_acme_pool_new(const char *dirurl, const char *cafile, int max)
+{
+	struct sslm_acme_pool	*p;
+	pthread_condattr_t	 ca;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->dirurl = strdup(dirurl)) == NULL ||
+	    (cafile != NULL && (p->cafile = strdup(cafile)) == NULL)) {
+		sslm_warn("acme pool");
+		if (p != NULL)
+			free(p->dirurl);
+		free(p);
+		return NULL;
+	}
+	p->max = max < 1 ? 1 : max;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_mutex_init(&p->dirmu, NULL);
+	/* the waits for a slot end at a deadline of CLOCK_MONOTONIC */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return p;
+}
+
+void
+sslm_acme_pool_free(struct sslm_acme_pool *p)
+{
+	int i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nnonce; i++)
+		free(p->nonce[i]);
+	json_decref(p->dir);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->dirmu);
+	free(p->dirurl);
+	free(p->cafile);
+	free(p);
+}
+
+int
+sslm_acme_pool_is(const struct sslm_acme_pool *p, const char *dirurl,
+    const char *cafile)
+{
+	return strcmp(p->dirurl, dirurl) == 0 && (p->cafile == NULL ?
+	    cafile == NULL : cafile != NULL && strcmp(p->cafile, cafile) == 0);
+}
+
+int
+sslm_acme_pool_peak(const struct sslm_acme_pool *p)
+{
+	return p->peak;
+}
+
+const char *
+sslm_acme_pool_url(const struct sslm_acme_pool *p)
+{
+	return p->dirurl;
+}
+
+int
+sslm_acme_global(int on)
+{
+	if (!on) {
+		curl_global_cleanup();
+		return 0;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		sslm_warnx("acme: libcurl initialisation failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* Keep an unused nonce n (taken over; NULL: none) for another client. */
+static void
+pool_put(struct sslm_acme_pool *p, char *n)
+{
+	if (n == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	if (p->nnonce < POOL_NONCES) {
+		p->nonce[p->nnonce++] = n;
+		n = NULL;
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(n);
+}
+
+/* An unused nonce of the pool (new string), or NULL: none left. */
+static char *
+pool_get(struct sslm_acme_pool *p)
+{
+	char *n = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->nnonce > 0)
+		n = p->nonce[--p->nnonce];
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+int
+sslm_acme_pool_nonce(struct sslm_acme_pool *p, const char *nonce)
+{
+	char *n;
+
+	if (nonce == NULL || strlen(nonce) > NONCE_MAX ||
+	    !sslm_b64url_valid(nonce) || (n = strdup(nonce)) == NULL)
+		return -1;
+	pool_put(p, n);
+	return 0;
+}
+
+/*
+ * A request slot of the pool before an exchange (none needed without a
+ * pool): waits while max requests are in flight, until the deadline of
+ * a.  -1 when the deadline passed first.
+ */
+static int
+slot_take(struct sslm_acme *a)
+{
+	struct sslm_acme_pool	*p = a->pool;
+	int			 rc = 0;
+
+	if (p == NULL)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	while (p->inflight >= p->max && rc == 0)
+		if (pthread_cond_timedwait(&p->cv, &p->mu, &a->deadline) ==
+		    ETIMEDOUT && p->inflight >= p->max)
+			rc = -1;
+	if (rc == 0 && ++p->inflight > p->peak)
+		p->peak = p->inflight;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+static void
+slot_give(struct sslm_acme *a)
+{
+	struct sslm_acme_pool *p = a->pool;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->inflight--;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+sslm_acme_set_pool(struct sslm_acme *a, struct sslm_acme_pool *p)
+{
+	a->pool = p;
 }
 
 /* ---- the client ------------------------------------------------------ */
@@ -768,14 +977,17 @@ sslm_acme_free(struct sslm_acme *a)
 	if (a == NULL)
 		return;
 	if (a->verbose)
-		fprintf(stderr, "%s: %d http requests\n", sslm_getprogname(),
-		    a->requests);
+		fprintf(sslm_warn_stream(), "%s: %d http requests\n",
+		    sslm_getprogname(), a->requests);
+	if (a->pool != NULL)
+		pool_put(a->pool, sslm_acme_take_nonce(a));
+	else
+		json_decref(a->dir);
 	if (a->curl != NULL)
 		curl_easy_cleanup(a->curl);
 	curl_slist_free_all(a->hdrs);
 	if (a->curl != NULL)
 		curl_global_cleanup();
-	json_decref(a->dir);
 	free(a->dirurl);
 	free(a->origin);
 	free(a->nonce);
@@ -829,14 +1041,13 @@ dir_check(const struct sslm_acme *a, const json_t *d)
 	return 0;
 }
 
-int
-sslm_acme_directory(struct sslm_acme *a)
+/* The directory from the server, checked, into a->dir. */
+static int
+dir_fetch(struct sslm_acme *a)
 {
 	struct sslm_acme_resp	 r;
 	int			 rc = -1;
 
-	if (a->dir != NULL)
-		return 0;
 	memset(&r, 0, sizeof(r));
 	r.retry_after = -1;
 	if (sslm_acme_get(a, a->dirurl, 0, &r) == -1 ||
@@ -847,6 +1058,45 @@ sslm_acme_directory(struct sslm_acme *a)
 out:
 	sslm_acme_resp_free(&r);
 	return rc;
+}
+
+/*
+ * The directory of the pool: the first client to ask fetches it, the
+ * others wait and borrow it; when it could not be had, each says why in
+ * the first one's words without asking again.
+ */
+static int
+dir_pooled(struct sslm_acme *a)
+{
+	struct sslm_acme_pool	*p = a->pool;
+	int			 rc = -1;
+
+	pthread_mutex_lock(&p->dirmu);
+	if (!p->dirtried) {
+		p->dirtried = 1;
+		sslm_warn_capture(p->dirwhy, sizeof(p->dirwhy));
+		if (dir_fetch(a) == 0)
+			p->dir = a->dir;
+		sslm_warn_capture(NULL, 0);
+		if (p->dir == NULL && p->dirwhy[0] == '\0')
+			snprintf(p->dirwhy, sizeof(p->dirwhy), "%.200s: no "
+			    "usable directory", a->dirurl);
+	}
+	a->dir = p->dir;
+	if (p->dir != NULL)
+		rc = 0;
+	else
+		sslm_warnx("%s", p->dirwhy);
+	pthread_mutex_unlock(&p->dirmu);
+	return rc;
+}
+
+int
+sslm_acme_directory(struct sslm_acme *a)
+{
+	if (a->dir != NULL)
+		return 0;
+	return a->pool != NULL ? dir_pooled(a) : dir_fetch(a);
 }
 
 const char *
@@ -900,6 +1150,15 @@ const char *
 sslm_acme_nonce(const struct sslm_acme *a)
 {
 	return a->nonce;
+}
+
+char *
+sslm_acme_take_nonce(struct sslm_acme *a)
+{
+	char *n = a->nonce;
+
+	a->nonce = NULL;
+	return n;
 }
 
 /* ---- small validators ---------------------------------------------- */

@@ -153,8 +153,8 @@ static const char *const global_keys[] = {
 	"verb", "debug", "sslm_auth_hook", "prod_cert_dir", "logdir",
 	"clean_keep", "min_roll_mins", "dns_check_delay", "dns_xtra_ns",
 	"post_copy_cmd", "preferred_acme_profile", "renew_expire_days",
-	"renew_expire_days_spread", "acme_timeout", "probe_resolver",
-	"probe_dane", NULL
+	"renew_expire_days_spread", "acme_timeout", "acme_parallel",
+	"probe_resolver", "probe_dane", NULL
 };
 
 static json_t *
@@ -163,7 +163,7 @@ load_globals(struct ctx *c)
 	json_t		*g = NULL, *l = NULL, *pcc = NULL;
 	const struct sslm_toml *n, *e, *top;
 	const char	*s, *hook, *prod, *logdir, *pres;
-	long long	 keep, mins, delay, acmet;
+	long long	 keep, mins, delay, acmet, acmep;
 	int		 verb, debug, pdane;
 	size_t		 i;
 	char		*p = NULL, *prodabs = NULL, *logabs = NULL;
@@ -188,6 +188,9 @@ load_globals(struct ctx *c)
 	    "dns_check_delay", 0, LLONG_MIN, 86400, &delay) == -1 ||
 	    get_int(c, gtab(c, "acme_timeout"), "acme_timeout",
 	    "acme_timeout", SSLM_ACME_TIMEOUT, 1, 86400, &acmet) == -1 ||
+	    get_int(c, gtab(c, "acme_parallel"), "acme_parallel",
+	    "acme_parallel", SSLM_ACME_PARALLEL, 1, SSLM_ACME_PARALLEL_MAX,
+	    &acmep) == -1 ||
 	    get_str(c, gtab(c, "preferred_acme_profile"),
 	    "preferred_acme_profile", "preferred_acme_profile", "",
 	    &c->profile) == -1 ||
@@ -263,13 +266,14 @@ load_globals(struct ctx *c)
 		goto fail;
 	s = c->profile;
 	g = json_pack("{s:b,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s,s:I,"
-	    "s:s,s:b}",
+	    "s:I,s:s,s:b}",
 	    "verb", verb, "debug", debug, "sslm_auth_hook", hook,
 	    "prod_cert_dir", prodabs, "logdir", logabs, "clean_keep",
 	    (json_int_t)keep, "min_roll_mins", (json_int_t)mins,
 	    "dns_check_delay", (json_int_t)delay, "dns_xtra_ns", l,
 	    "post_copy_cmd", pcc, "preferred_acme_profile", s,
-	    "acme_timeout", (json_int_t)acmet, "probe_resolver", pres,
+	    "acme_timeout", (json_int_t)acmet, "acme_parallel",
+	    (json_int_t)acmep, "probe_resolver", pres,
 	    "probe_dane", pdane);
 	free(p);
 	free(prodabs);

@@ -34,7 +34,7 @@
 void	 sslm_setprogname(const char *);
 const char *sslm_getprogname(void);
 
-/* "prog: message" on stderr, one line. */
+/* "prog: message" on stderr (or the thread's sslm_warn_to), one line. */
 void	 sslm_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* As sslm_warnx, with ": strerror(errno)" appended. */
 void	 sslm_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -44,9 +44,13 @@ void	 sslm_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
  * a caller that reports a failure in its own words.
  */
 void	 sslm_warn_capture(char *buf, size_t len);
-/* How many messages went to stderr so far (a tool that fails without
+/* How many messages this thread wrote so far (a tool that fails without
  * one can still say why). */
 int	 sslm_warned(void);
+/* This thread's messages go to fp (NULL: stderr again); the caller keeps
+ * fp open while they do.  sslm_warn_stream: where they go now. */
+void	 sslm_warn_to(FILE *fp);
+FILE	*sslm_warn_stream(void);
 /*
  * A printable copy of s (a peer's or a file's text; NULL: empty) for a
  * message, in buf (len bytes): control characters become '?', the
@@ -1320,6 +1324,8 @@ const char *sslm_tsig_error_name(int e, char *buf, size_t len);
 #define SSLM_ACME_LINKS_MAX	8	/* alternate links kept per answer */
 #define SSLM_ACME_DEADLINE	300	/* default overall seconds */
 #define SSLM_ACME_TIMEOUT	120	/* sslm-mgr's deadline of one call */
+#define SSLM_ACME_PARALLEL	4	/* requests in flight to one server */
+#define SSLM_ACME_PARALLEL_MAX	64
 
 /* flags of sslm_acme_post and sslm_acme_get */
 #define SSLM_ACME_JWK	0x01	/* sign with "jwk" (no account URL yet) */
@@ -1370,6 +1376,38 @@ const char *sslm_acme_kid(const struct sslm_acme *);
 int	 sslm_acme_set_nonce(struct sslm_acme *, const char *);
 /* The unused nonce of the last answer, or NULL (borrowed). */
 const char *sslm_acme_nonce(const struct sslm_acme *);
+/* The unused nonce, taken away from the client (the caller frees it);
+ * NULL: none. */
+char	*sslm_acme_take_nonce(struct sslm_acme *);
+
+/*
+ * A pool: what the clients of one directory share in a process whose
+ * threads each run one client (sslm-acme-order batch).  The directory is
+ * fetched once (by the first client that needs it; when it fails the
+ * others fail with the same message and do not ask); a client takes an
+ * unused nonce of the pool before it asks newNonce and leaves its own
+ * there when freed; at most max requests of its clients are in flight at
+ * once (a client waits for a slot until its deadline).
+ * sslm_acme_pool_new: NULL (warned).  Free the clients first.
+ */
+struct sslm_acme_pool;
+struct sslm_acme_pool *sslm_acme_pool_new(const char *dirurl,
+	    const char *cafile, int max);
+void	 sslm_acme_pool_free(struct sslm_acme_pool *);
+/* 1 when the pool is the one of dirurl and cafile (NULL: none). */
+int	 sslm_acme_pool_is(const struct sslm_acme_pool *, const char *dirurl,
+	    const char *cafile);
+/* Keep nonce (copied) in the pool; -1 if it is not a nonce. */
+int	 sslm_acme_pool_nonce(struct sslm_acme_pool *, const char *nonce);
+/* The most requests that were in flight at once; the directory URL. */
+int	 sslm_acme_pool_peak(const struct sslm_acme_pool *);
+const char *sslm_acme_pool_url(const struct sslm_acme_pool *);
+/* libcurl's global state, on (1: -1 when it fails, warned) or off (0),
+ * in the main thread before the threads of clients start and after they
+ * end. */
+int	 sslm_acme_global(int on);
+/* The client uses the pool from now on (before its first request). */
+void	 sslm_acme_set_pool(struct sslm_acme *, struct sslm_acme_pool *);
 /* 0 when url is https on the directory's host and port; else -1 (warned
  * as "what: url: ..."). */
 int	 sslm_acme_url_ok(const struct sslm_acme *, const char *url,
@@ -1408,6 +1446,9 @@ struct sslm_acme_poll {
 	int		 n;		/* pauses so far */
 };
 void	 sslm_acme_poll_init(struct sslm_acme_poll *);
+/* A new state to wait for: the pauses start again from 1 s, the count of
+ * polls goes on (one budget an order). */
+void	 sslm_acme_poll_again(struct sslm_acme_poll *);
 int	 sslm_acme_poll_wait(struct sslm_acme *, const struct sslm_acme_resp *r,
 	    struct sslm_acme_poll *, const char *url, const char *state);
 /*

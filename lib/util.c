@@ -15,9 +15,11 @@
 #include "sslm.h"
 
 static const char *progname = "sslm";
-static char *capbuf;		/* sslm_warn_capture: messages go here */
-static size_t caplen;
-static int nwarned;		/* messages written to stderr */
+/* Per thread: the batch of sslm-acme-order gives each order its own. */
+static _Thread_local char *capbuf;	/* sslm_warn_capture: messages go here */
+static _Thread_local size_t caplen;
+static _Thread_local int nwarned;	/* messages written to the stream */
+static _Thread_local FILE *warnfp;	/* NULL: stderr */
 
 void
 sslm_setprogname(const char *argv0)
@@ -37,6 +39,18 @@ sslm_getprogname(void)
 }
 
 void
+sslm_warn_to(FILE *fp)
+{
+	warnfp = fp;
+}
+
+FILE *
+sslm_warn_stream(void)
+{
+	return warnfp != NULL ? warnfp : stderr;
+}
+
+void
 sslm_warn_capture(char *buf, size_t len)
 {
 	capbuf = len > 0 ? buf : NULL;
@@ -48,8 +62,9 @@ sslm_warn_capture(char *buf, size_t len)
 static void
 vmsg(int with_errno, const char *fmt, va_list ap)
 {
-	int	saved = errno;
-	size_t	n;
+	FILE	*fp;
+	int	 saved = errno;
+	size_t	 n;
 
 	if (capbuf != NULL) {
 		(void)vsnprintf(capbuf, caplen, fmt, ap);
@@ -61,11 +76,12 @@ vmsg(int with_errno, const char *fmt, va_list ap)
 		return;
 	}
 	nwarned++;
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
+	fp = sslm_warn_stream();
+	fprintf(fp, "%s: ", progname);
+	vfprintf(fp, fmt, ap);
 	if (with_errno)
-		fprintf(stderr, ": %s", strerror(saved));
-	fputc('\n', stderr);
+		fprintf(fp, ": %s", strerror(saved));
+	fputc('\n', fp);
 	errno = saved;
 }
 

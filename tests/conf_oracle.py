@@ -56,6 +56,8 @@ eq("clean_keep", G["clean_keep"], max(1, g.get("clean_keep", 10)))
 eq("min_roll_mins", G["min_roll_mins"], g.get("min_roll_mins", 90))
 # sslm.conf(5): the deadline of one ACME call of sslm-mgr, 120 s unless set
 eq("acme_timeout", G["acme_timeout"], g.get("acme_timeout", 120))
+# sslm.conf(5): requests in flight to one ACME server, 4 unless set
+eq("acme_parallel", G["acme_parallel"], g.get("acme_parallel", 4))
 if "dns_xtra_ns" in g:
     x = g["dns_xtra_ns"]
     eq("dns_xtra_ns", G["dns_xtra_ns"], [x] if isinstance(x, str) else x)

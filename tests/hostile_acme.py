@@ -14,7 +14,11 @@ the directory of CASE, and every URL the server hands out stays under
 certificate); every other case misbehaves at one step, as its name in
 CASES says.  JWS signatures are not checked: the payload is all it reads.
 Each request is logged to LOGFILE as "CASE METHOD PATH TIME" (one line,
-flushed), so a test counts what a client asked and when.
+flushed), so a test counts what a client asked and when; for the case
+"hold" a fifth field counts its requests in flight, this one included
+(from its arrival to the start of its answer).  An order is "pending"
+until each of its authorizations has had its challenge answered, then
+"ready" (RFC 8555 7.1.6).
 """
 import base64
 import email.utils
@@ -62,6 +66,7 @@ CASES = {
     "bignonce": "a Replay-Nonce of 100 KB",
     "endless": "a directory body that never ends",
     "slow": "a directory that answers after 30 s",
+    "hold": "nothing, but each newOrder is answered after 0.5 s",
 }
 
 lock = threading.Lock()
@@ -102,13 +107,22 @@ class H(http.server.BaseHTTPRequestHandler):
         self.base = "https://127.0.0.1:%d/%s" % (
             self.server.server_address[1], self.case)
         with lock:
-            logf.write("%s %s /%s %.3f\n" % (self.case, self.command,
-                                             self.rest, time.time()))
-            logf.flush()
             self.st = state.setdefault(self.case, {"valid": set(),
-                                                   "polls": 0})
+                                                   "polls": 0,
+                                                   "inflight": 0})
+            extra = ""
+            if self.case == "hold":
+                self.st["inflight"] += 1
+                extra = " %d" % self.st["inflight"]
+            logf.write("%s %s /%s %.3f%s\n" % (self.case, self.command,
+                                               self.rest, time.time(),
+                                               extra))
+            logf.flush()
 
     def send(self, code, body, ctype="application/json", headers=()):
+        if self.case == "hold":
+            with lock:
+                self.st["inflight"] -= 1
         b = body if isinstance(body, bytes) else body.encode()
         self.send_response(code)
         self.send_header("Content-Type", ctype)
@@ -185,6 +199,8 @@ class H(http.server.BaseHTTPRequestHandler):
                 "status": "valid", "contact": []}), headers=[
                 ("Location", self.base + "/acct/1")])
         if r == "new-order":
+            if self.case == "hold":
+                time.sleep(0.5)
             return self.new_order(payload)
         if r.startswith("authz/"):
             return self.authz(int(r.split("/")[1]))
@@ -248,7 +264,10 @@ class H(http.server.BaseHTTPRequestHandler):
     def order(self, finalized):
         c = self.case
         if not finalized:
-            return self.send(200, self.order_doc("pending"))
+            with lock:
+                ready = len(self.st["valid"]) >= len(self.st["ids"])
+            return self.send(200, self.order_doc("ready" if ready else
+                                                 "pending"))
         self.st["polls"] += 1
         if c == "ra0":
             return self.send(200, self.order_doc("processing"),

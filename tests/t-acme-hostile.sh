@@ -86,10 +86,14 @@ run sslm-acme-order -A "$w/acct" -D "$D" --ca-file "$CA" finish \
     --csr "$w/r.csr" "$w/good.json"
 expect_rc 0 "good: finish"
 cp "$T_OUT" "$w/good.pem"
-check "good: the first poll of the authorizations a second after the answers" \
+check "good: the first poll (of the order) a second after the answers" \
     awk '$1 == "good" && $3 ~ /^\/chal\// { c = $4 }
-    $1 == "good" && $3 ~ /^\/authz\// && c && !a { a = $4 }
+    $1 == "good" && $3 ~ /^\/(authz|order)\// && c && !a { a = $4 }
     END { exit !(c && a - c >= 0.9) }' "$w/srv/log"
+check "good: one poll of the order for both names, no authorization polled" \
+    awk '$1 == "good" && $3 ~ /^\/chal\// { c = 1 }
+    c && $3 ~ /^\/authz\// { a++ } c && $3 == "/order/1" { o++ }
+    END { exit !(c && a == 0 && o >= 1) }' "$w/srv/log"
 check "good: openssl verifies the chain against the server's root" \
     openssl verify -CAfile "$CA" -untrusted "$w/good.pem" "$w/good.pem"
 run sslm-acme-order -A "$w/acct" -D "$D" --ca-file "$CA" order "$w/r.csr"
@@ -132,6 +136,118 @@ hostile() {
 	at_most "$_c: at most $_mr requests" $(($(reqs "$_c") - _n0)) "$_mr"
 	within "$_c: within $_ms s" "$_ms"
 }
+
+# ---- a batch: each order alone, the bound on the requests in flight -----------
+# Six orders of one directory in one batch-order, and a seventh whose
+# account directory is missing; the server ("hold") answers each newOrder
+# after 0.5 s and counts its requests in flight (the oracle of the bound).
+acct hold
+: >"$w/hold.tsv"
+for i in 1 2 3 4 5 6; do
+	printf '%s\t%s\t%s\tdns-01\t-\t-\t%s\t%s\t%s\n' "$H/hold/dir" "$CA" \
+	    "$w/a-hold" "$w/r.csr" "$w/hold-$i.json" "$w/hold-$i.err" \
+	    >>"$w/hold.tsv"
+done
+cp "$w/hold.tsv" "$w/hold1.tsv"
+printf '%s\t%s\t%s\tdns-01\t-\t-\t%s\t%s\t%s\n' "$H/hold/dir" "$CA" \
+    "$w/a-none" "$w/r.csr" "$w/hold-7.json" "$w/hold-7.err" >>"$w/hold1.tsv"
+# hold_batch N LIST: batch-order -j N over LIST; the server's log lines
+# of it in $w/hold.log.
+hold_batch() {
+	_n0=$(wc -l <"$w/srv/log")
+	timed sslm-acme-order -j "$1" batch-order "$2"
+	tail -n +"$((_n0 + 1))" "$w/srv/log" | grep '^hold ' >"$w/hold.log"
+}
+# hold_peak: the most requests in flight at once, as the server saw them.
+hold_peak() {
+	awk '$5 > m { m = $5 } END { print m + 0 }' "$w/hold.log"
+}
+# hold_orders: how many of the six orders are there, each naming both
+# names of the request (jq).
+hold_orders() {
+	_k=0
+	for i in 1 2 3 4 5 6; do
+		jq -e '.identifiers | length == 2' "$w/hold-$i.json" \
+		    >/dev/null 2>&1 && _k=$((_k + 1))
+	done
+	echo "$_k"
+}
+hold_batch 1 "$w/hold1.tsv"
+expect_rc 3 "batch, -j 1, one order without an account: exit 3"
+expect_err_match "hold1\.tsv: 1 of 7 orders failed" \
+    "batch, -j 1: the summary counts the one failure"
+check "batch, -j 1: the six others are placed" test "$(hold_orders)" -eq 6
+check "batch, -j 1: the seventh has no order" test ! -e "$w/hold-7.json" \
+    -a ! -e "$w/hold-7.json.tmp"
+check "batch, -j 1: the seventh says why in its own file" \
+    grep -q "a-none/account.key" "$w/hold-7.err"
+check "batch, -j 1: the others' files say nothing" \
+    test ! -s "$w/hold-1.err" -a ! -s "$w/hold-6.err"
+check "batch, -j 1: one request in flight at a time (the server's count: $(hold_peak))" \
+    test "$(hold_peak)" -eq 1
+check "batch, -j 1: the six newOrders one after another (3 s at least)" \
+    test "$T_SECS" -ge 3
+check "batch: one directory fetch for the batch" \
+    test "$(grep -c '^hold GET /dir ' "$w/hold.log")" -eq 1
+rm -f "$w"/hold-?.json
+hold_batch 3 "$w/hold.tsv"
+expect_rc 0 "batch, -j 3: exit 0"
+check "batch, -j 3: the six orders are placed" test "$(hold_orders)" -eq 6
+p3=$(hold_peak)
+check "batch, -j 3: at most 3 requests in flight, and more than one ($p3)" \
+    test "$p3" -ge 2 -a "$p3" -le 3
+check "batch, -j 3: the newOrders overlap (under 3 s: $T_SECS s)" \
+    test "$T_SECS" -lt 3
+check "batch, -j 3: one directory fetch for the batch" \
+    test "$(grep -c '^hold GET /dir ' "$w/hold.log")" -eq 1
+# Twenty orders, more than the 16 in progress at once: each one that
+# starts later takes a nonce an earlier one left (the server counts the
+# newNonce requests: at most 16 for 20 orders).
+: >"$w/many.tsv"
+i=1
+while [ "$i" -le 20 ]; do
+	printf '%s\t%s\t%s\tdns-01\t-\t-\t%s\t%s\t%s\n' "$D" "$CA" "$w/acct" \
+	    "$w/r.csr" "$w/many-$i.json" "$w/many-$i.err" >>"$w/many.tsv"
+	i=$((i + 1))
+done
+_n0=$(wc -l <"$w/srv/log")
+run sslm-acme-order -j 4 batch-order "$w/many.tsv"
+expect_rc 0 "batch of 20: exit 0"
+check "batch of 20: twenty orders" \
+    test "$(find "$w" -maxdepth 1 -name 'many-*.json' | wc -l)" -eq 20
+nn=$(tail -n +"$((_n0 + 1))" "$w/srv/log" | grep -c '^good HEAD /nonce ')
+check "batch of 20: the later orders reuse nonces ($nn newNonce for 20)" \
+    test "$nn" -le 16
+# A directory that cannot be had within the deadline: the first order
+# of it fails with the reason, the others with the same, without asking.
+mkdir "$w/a-slowb"
+cp "$w/acct/account.key" "$w/a-slowb/"
+printf '{"directory": "%s", "url": "%s", "status": "valid"}\n' \
+    "$H/slow/dir" "$H/slow/acct/1" >"$w/a-slowb/account.json"
+: >"$w/slow.tsv"
+for i in 1 2 3; do
+	printf '%s\t%s\t%s\tdns-01\t-\t-\t%s\t%s\t%s\n' "$H/slow/dir" "$CA" \
+	    "$w/a-slowb" "$w/r.csr" "$w/slow-$i.json" "$w/slow-$i.err" \
+	    >>"$w/slow.tsv"
+done
+_n0=$(wc -l <"$w/srv/log")
+timed sslm-acme-order -w 2 batch-order "$w/slow.tsv"
+expect_rc 3 "batch, slow directory: exit 3"
+for i in 1 2 3; do
+	check "batch, slow directory: order $i says why" grep -q \
+	    "slow/dir: no complete answer before the deadline of 2 seconds\$" \
+	    "$w/slow-$i.err"
+done
+check "batch, slow directory: asked once" test "$(tail -n +"$((_n0 + 1))" \
+    "$w/srv/log" | grep -c '^slow GET /dir ')" -eq 1
+within "batch, slow directory: within 5 s" 5
+run sslm-acme-order -j 3 batch-order "$w/srv/log"
+expect_rc 3 "batch: a list that is not one exits 3"
+expect_err_match "log:1: not 9 tab-separated columns" "batch: names the bad row"
+run sslm-acme-order -j 0 batch-order "$w/hold.tsv"
+expect_rc 2 "batch: -j 0 is a usage error"
+run sslm-acme-order -D "$H/hold/dir" batch-order "$w/hold.tsv"
+expect_rc 2 "batch: -D is the rows' business (usage)"
 
 # ---- what the server names: identifiers, authorizations, tokens, URLs -----------
 for c in zoneline outside long wild2 wildfake wildnoflag orderids orderdup \
@@ -199,7 +315,8 @@ run sslm-acme-order -A "$w/a-radate" -D "$H/radate/dir" --ca-file "$CA" \
 expect_rc 0 "radate: issued after the wait"
 check "radate: openssl verifies the chain" \
     openssl verify -CAfile "$CA" -untrusted "$T_OUT" "$T_OUT"
-awk '$1 == "radate" && $3 ~ /^\/(finalize|order)\/1$/ { print $4 }' \
+awk '$1 == "radate" && $3 == "/finalize/1" { f = 1 }
+    $1 == "radate" && f && $3 ~ /^\/(finalize|order)\/1$/ { print $4 }' \
     "$w/srv/log" >"$w/radate.t"
 check "radate: the poll came at least 2 s after finalize (HTTP-date honoured)" \
     awk 'NR == 1 { f = $1 } NR == 2 { d = $1 - f } END { exit !(NR == 2 && d >= 2) }' \
@@ -294,6 +411,7 @@ untouched() {
 	    ! -L "$t/certs/hostile.test/svc/next"
 	check "$1: nothing in production" test "$(find "$t/prod-certs" \
 	    -type f 2>/dev/null | wc -l)" -eq 0
+	check "$1: no order finished" test ! -e "$w/finish.seen"
 }
 # mgr_fails CASE REGEX: the last run failed svc with one line matching.
 mgr_fails() {
@@ -329,14 +447,22 @@ done
 rm "$w/fake/bin/sslm-mgr" "$w/fake/bin/sslm-acme-order"
 cp "$SSLM_BIN/sslm-mgr" "$w/fake/bin/sslm-mgr"
 ln -s "$SSLM_TOP/libexec/sslm" "$w/fake/libexec/sslm"
+# sslm-mgr calls "batch-order -w N -j N LIST" and "batch-finish ...": the
+# product of each row goes to its OUT, its messages to its ERR (the last
+# two columns).
 cat >"$w/fake/bin/sslm-acme-order" <<X
 #!/bin/sh
-case "\$1" in
-order) cat '$w/stub.json' ;;
-finish) find '$w/sites/' -type f >'$w/finish.seen'
-	echo "sslm-acme-order: stub: no finish" >&2; exit 3 ;;
-*) echo "sslm-acme-order: stub: no \$1" >&2; exit 3 ;;
-esac
+cmd=\$1
+shift 5
+tab=\$(printf '\\t')
+while IFS=\$tab read -r c1 c2 c3 c4 c5 c6 c7 c8 c9; do
+	case "\$cmd" in
+	batch-order) cat '$w/stub.json' >"\$c8" ;;
+	batch-finish) find '$w/sites/' -type f >'$w/finish.seen'
+		echo "sslm-acme-order: stub: no finish" >"\$c8" ;;
+	*) echo "sslm-acme-order: stub: no \$cmd" >&2; exit 3 ;;
+	esac
+done <"\$1"
 X
 chmod 755 "$w/fake/bin/sslm-acme-order"
 TOK=hostileTokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
@@ -393,3 +519,46 @@ expect_rc 3 "shell, a good token: exit 3 (the stub finishes nothing)"
 check "shell, a good token: its answer was in the web root for finish" \
     grep -qxF "$w/sites/hostile.test/.well-known/acme-challenge/$TOK" \
     "$w/finish.seen"
+
+# ---- sslm-mgr: [globals] acme_parallel bounds the requests in flight -------------
+# Three dns-01 services (the same names) against "hold", whose newOrders
+# are answered after 0.5 s; the server counts its requests in flight.
+# sslm-mgr runs as cron runs it.  Their records reach no DNS server, so
+# the orders are placed and not finished: the placing is the subject.
+# mgr_hold N: renew a tree with acme_parallel = N; the server's lines of
+# the run in $w/hold.log.
+mgr_hold() {
+	site hold
+	sed -i "s/^\[globals\]/[globals]\n    acme_parallel = $1/" \
+	    "$t/conf.d/ssl-mgr.conf"
+	for x in svc2 svc3; do
+		mgr_service "$x" hostile-dns a.hostile.test a.hostile.test \
+		    '*.hostile.test'
+	done
+	_n0=$(wc -l <"$w/srv/log")
+	env -i PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
+	    SSLM_NSCHECK_OPTS="$SSLM_NSCHECK_OPTS" "$SSLM_BIN/sslm-mgr" -renew \
+	    >"$T_OUT" 2>"$T_ERR"
+	T_RC=$?
+	tail -n +"$((_n0 + 1))" "$w/srv/log" | grep '^hold ' >"$w/hold.log"
+}
+mgr_hold 1
+expect_rc 3 "mgr, acme_parallel = 1: exit 3 (no DNS server for the records)"
+check "mgr, acme_parallel = 1: three orders placed" \
+    test "$(grep -c '^hold POST /new-order ' "$w/hold.log")" -eq 3
+check "mgr, acme_parallel = 1: one request in flight at a time ($(hold_peak))" \
+    test "$(hold_peak)" -eq 1
+check "mgr, acme_parallel = 1: each service failed at the wait, not the order" \
+    test "$(grep -c 'dns-01 records not on every authoritative server' \
+    "$T_ERR")" -eq 3
+mgr_hold 3
+expect_rc 3 "mgr, acme_parallel = 3: exit 3 (no DNS server for the records)"
+check "mgr, acme_parallel = 3: three orders placed" \
+    test "$(grep -c '^hold POST /new-order ' "$w/hold.log")" -eq 3
+p3=$(hold_peak)
+check "mgr, acme_parallel = 3: more than one request in flight, at most 3 ($p3)" \
+    test "$p3" -ge 2 -a "$p3" -le 3
+# each new account fetches the directory on its own; the batch once
+check "mgr: one directory fetch for the run's orders, beside the accounts'" \
+    test "$(grep -c '^hold GET /dir ' "$w/hold.log")" -eq \
+    $(($(grep -c '^hold POST /acct ' "$w/hold.log") + 1))

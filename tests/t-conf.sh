@@ -463,3 +463,18 @@ run sslm-conf -c "$d"
 expect_err_match "ssl-mgr.conf:$(lineof "$d/ssl-mgr.conf" 'acme_timout'): globals.acme_timout: unknown key, ignored \\(did you mean acme_timeout\\?\\)" \
     "acme_timeout misspelt: a warning naming the line and the key"
 expect_jq '.globals.acme_timeout == 120' "acme_timeout misspelt: the default"
+
+# acme_parallel: requests in flight to one ACME server, 4 unless set,
+# 1..64.
+d=$(variant acmep ca-self)
+run sslm-conf -c "$d"
+expect_jq '.globals.acme_parallel == 4' "acme_parallel: default 4"
+sed -i 's/^\[globals\]/[globals]\n    acme_parallel = 1/' "$d/ssl-mgr.conf"
+run sslm-conf -c "$d"
+expect_jq '.globals.acme_parallel == 1' "acme_parallel: a set value stays"
+sed -i 's/acme_parallel = 1/acme_parallel = 0/' "$d/ssl-mgr.conf"
+expect_bad "acme_parallel 0" "$d" ssl-mgr.conf \
+    "$(lineof "$d/ssl-mgr.conf" 'acme_parallel')" 'acme_parallel: '
+sed -i 's/acme_parallel = 0/acme_parallel = 65/' "$d/ssl-mgr.conf"
+expect_bad "acme_parallel over 64" "$d" ssl-mgr.conf \
+    "$(lineof "$d/ssl-mgr.conf" 'acme_parallel')" 'acme_parallel: '

@@ -24,6 +24,7 @@ struct opts {
 	int		 nemail;
 	int		 agree;
 	int		 rsa;
+	int		 check;		/* --check: ask the server anyway */
 	const char	*eab_kid;
 	const char	*eab_file;
 };
@@ -34,7 +35,7 @@ usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: sslm-acme-account [-v] [--rsa] -A dir -D url "
 	    "[--ca-file file] [-w secs]\n"
-	    "           create [-e email ...] [--agree-tos]"
+	    "           create [--check] [-e email ...] [--agree-tos]"
 	    " [--eab-kid kid --eab-key-file file]\n"
 	    "       sslm-acme-account ... show | rollover | deactivate\n");
 	exit(status);
@@ -137,7 +138,32 @@ print_acct(const char *url, const json_t *acct, EVP_PKEY *key)
 	return rc;
 }
 
-/* create: find the account of an existing key, or register one. */
+/*
+ * The account kept in dir/account.json for this directory and key: 1
+ * (printed), 0 when there is none to reuse (no file, an unreadable one,
+ * another directory), -1 (warned).  RFC 8555 7.3.1 asks no more of a client that knows its
+ * account URL: the server refuses a request of an account it no longer
+ * has (accountDoesNotExist, unauthorized), and the next create asks it.
+ */
+static int
+stored(const struct opts *o, EVP_PKEY *key)
+{
+	json_t	*acct;
+	int	 rc = 0;
+
+	/* an unreadable file is made again from the server's answer */
+	if ((acct = sslm_acme_acct_read(o->c.dir, 1)) == NULL)
+		return 0;
+	if (strcmp(json_string_value(json_object_get(acct, "directory")),
+	    o->c.url) == 0)
+		rc = print_acct(json_string_value(json_object_get(acct, "url")),
+		    acct, key) == -1 ? -1 : 1;
+	json_decref(acct);
+	return rc;
+}
+
+/* create: the kept account of an existing key, else find it on the
+ * server, or register one. */
 static int
 create(const struct opts *o, struct sslm_acme *a)
 {
@@ -154,6 +180,10 @@ create(const struct opts *o, struct sslm_acme *a)
 		if ((key = sslm_acme_key_load(o->c.dir, "account.key", 0)) ==
 		    NULL)
 			goto out;
+		if (!o->check && (rc = stored(o, key)) != 0) {
+			rc = rc == 1 ? 0 : -1;
+			goto out;
+		}
 	} else if (errno != ENOENT) {
 		sslm_warn("%s", kpath);
 		goto out;
@@ -359,6 +389,7 @@ main(int argc, char *argv[])
 		{ "email",	required_argument,	NULL,	'e' },
 		{ "agree-tos",	no_argument,		NULL,	'y' },
 		{ "rsa",	no_argument,		NULL,	'r' },
+		{ "check",	no_argument,		NULL,	'c' },
 		{ "eab-kid",	required_argument,	NULL,	'k' },
 		{ "eab-key-file", required_argument,	NULL,	'K' },
 		{ "help",	no_argument,		NULL,	'h' },
@@ -372,9 +403,12 @@ main(int argc, char *argv[])
 	sslm_setprogname(argv[0]);
 	memset(&o, 0, sizeof(o));
 	sslm_acme_cli_init(&o.c);
-	while ((ch = getopt_long(argc, argv, SSLM_ACME_CLI_SHORT "e:hK:k:rVy",
+	while ((ch = getopt_long(argc, argv, SSLM_ACME_CLI_SHORT "ce:hK:k:rVy",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			o.check = 1;
+			break;
 		case 'e':
 			if (o.nemail == MAX_EMAIL || !email_ok(optarg))
 				usage(SSLM_EXIT_USAGE);
@@ -410,7 +444,7 @@ main(int argc, char *argv[])
 	    strcmp(cmd, "rollover") != 0 && strcmp(cmd, "deactivate") != 0)
 		usage(SSLM_EXIT_USAGE);
 	if (strcmp(cmd, "create") != 0 && (o.nemail > 0 || o.agree ||
-	    o.eab_kid != NULL))
+	    o.eab_kid != NULL || o.check))
 		usage(SSLM_EXIT_USAGE);
 	ch = run(&o, cmd);
 	if (sslm_flush_stdout() == -1)

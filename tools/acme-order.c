@@ -5,10 +5,14 @@
  * JSON (every challenge to publish) out.  finish: order JSON in, answer
  * the challenges, finalize, PEM chain out.  ari: the renewal window.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/pem.h>
@@ -20,6 +24,12 @@
 #define TOKEN_MAX	256	/* bytes of a challenge token we accept */
 #define AUTHZ_MAX	100	/* identifiers (and authorizations) an order */
 #define URL_WHAT	2100	/* a URL and a few words */
+#define LIST_MAX	(16 * 1024 * 1024) /* bytes of a batch's list */
+#define WORKERS_MAX	16	/* orders of a batch in progress at once */
+#define ORDER_COLS	9	/* the columns of a batch-order row */
+#define FINISH_COLS	8	/* and of a batch-finish row */
+
+struct batch;
 
 struct opts {
 	struct sslm_acme_cli c;
@@ -28,7 +38,12 @@ struct opts {
 	const char	*replaces;
 	const char	*csr;		/* finish --csr */
 	const char	*chain;		/* --preferred-chain */
+	const char	*out;		/* a batch job's product, for messages */
+	struct batch	*batch;		/* the batch of the job, or NULL */
+	int		 parallel;	/* -j */
 };
+
+static int	batch_queued(struct batch *);
 
 static void
 usage(int status)
@@ -41,7 +56,9 @@ usage(int status)
 	    "       sslm-acme-order [-v] -A dir -D url [--ca-file file]"
 	    " [-w secs]\n"
 	    "           finish --csr file [--preferred-chain name] [order]\n"
-	    "       sslm-acme-order [-v] -D url [--ca-file file] ari cert\n");
+	    "       sslm-acme-order [-v] -D url [--ca-file file] ari cert\n"
+	    "       sslm-acme-order [-v] [-j n] [-w secs] batch-order | "
+	    "batch-finish [list]\n");
 	exit(status);
 }
 
@@ -339,13 +356,15 @@ order_out(struct sslm_acme *a, const struct sslm_acme_resp *r,
 
 /* order: newOrder, then every authorization. */
 static int
-run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
+run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath,
+    FILE *fp)
 {
 	struct sslm_acme_resp r;
 	X509_REQ	*req = NULL;
 	EVP_PKEY	*key = NULL;
 	json_t		*ids = NULL, *body = NULL, *out = NULL;
 	const char	*u;
+	char		*nonce = NULL;
 	int		 rc = -1;
 
 	memset(&r, 0, sizeof(r));
@@ -374,12 +393,17 @@ run_order(const struct opts *o, struct sslm_acme *a, const char *csrpath)
 	    json_string(sslm_acme_kid(a))) == -1 ||
 	    json_object_set_new(out, "directory", json_string(o->c.url)) == -1)
 		goto out;
-	/* an unused nonce saves finish a request */
-	if (sslm_acme_nonce(a) != NULL && json_object_set_new(out, "nonce",
-	    json_string(sslm_acme_nonce(a))) == -1)
+	/*
+	 * An unused nonce saves finish a request: it is finish's alone.  In
+	 * a batch it goes to the next order of the pool while there is one.
+	 */
+	if ((o->batch == NULL || !batch_queued(o->batch)) &&
+	    (nonce = sslm_acme_take_nonce(a)) != NULL &&
+	    json_object_set_new(out, "nonce", json_string(nonce)) == -1)
 		goto out;
-	rc = sslm_json_print(stdout, out, 1);
+	rc = sslm_json_print(fp, out, 1);
 out:
+	free(nonce);
 	sslm_acme_resp_free(&r);
 	json_decref(out);
 	json_decref(body);
@@ -472,22 +496,61 @@ authz_failed(const char *url, const json_t *az, const char *st)
 		sslm_warnx("%s: %s: authorization is %s", url, who, st);
 }
 
-/* Answer the pending challenges, then poll until every authorization is
- * valid.  All failures are reported. */
+/* The order is invalid: say which authorizations failed and why. */
 static int
-authorize(struct sslm_acme *a, const json_t *order)
+order_invalid(struct sslm_acme *a, const json_t *order, const char *done,
+    const json_t *r)
+{
+	struct sslm_acme_resp ar;
+	const json_t	*chs;
+	const char	*u, *st, *ou;
+	size_t		 i;
+	int		 bad = 0;
+
+	memset(&ar, 0, sizeof(ar));
+	ou = json_string_value(json_object_get(order, "order"));
+	chs = json_object_get(order, "challenges");
+	for (i = 0; i < json_array_size(chs); i++) {
+		if (done[i])
+			continue;
+		u = json_string_value(json_object_get(json_array_get(chs, i),
+		    "authz"));
+		if (sslm_acme_post(a, u, NULL, 0, &ar) == -1 ||
+		    (st = sslm_acme_jstr(ar.json, "status", u)) == NULL)
+			break;
+		if (strcmp(st, "valid") != 0) {
+			authz_failed(u, ar.json, st);
+			bad++;
+		}
+		sslm_acme_resp_free(&ar);
+	}
+	sslm_acme_resp_free(&ar);
+	if (bad == 0 && json_is_object(json_object_get(r, "error")))
+		sslm_acme_problem(ou, NULL, json_object_get(r, "error"));
+	else if (bad == 0)
+		sslm_warnx("%s: the order is invalid", ou);
+	return -1;
+}
+
+/*
+ * Answer the pending challenges, then poll the order (one request
+ * however many names it has, RFC 8555 7.1.6) until it is ready: every
+ * authorization valid.  p is the order's budget of polls, which
+ * finalize goes on with.  When the order turns invalid the failed
+ * authorizations are fetched to say why.
+ */
+static int
+authorize(struct sslm_acme *a, const json_t *order, struct sslm_acme_poll *p)
 {
 	struct sslm_acme_resp r;
-	struct sslm_acme_poll p;
 	const json_t	*chs, *c;
 	const char	*st, *u, *ou;
 	json_t		*empty = NULL;
 	char		*done = NULL;
 	size_t		 i, n;
-	int		 rc = -1, bad = 0;
+	int		 rc = -1;
 
 	memset(&r, 0, sizeof(r));
-	sslm_acme_poll_init(&p);
 	ou = json_string_value(json_object_get(order, "order"));
 	chs = json_object_get(order, "challenges");
 	n = json_array_size(chs);
@@ -510,33 +573,29 @@ authorize(struct sslm_acme *a, const json_t *order)
 		if (st != NULL && strcmp(st, "valid") == 0)
 			done[i] = 1;
 	}
-	for (;;) {
-		for (i = 0; i < n && done[i]; i++)
-			;
-		if (i == n)
-			break;
-		if (sslm_acme_poll_wait(a, r.status != 0 ? &r : NULL, &p, ou,
-		    "waiting for its authorizations") == -1)
+	for (i = 0; i < n && done[i]; i++)
+		;
+	while (i < n) {
+		if (sslm_acme_poll_wait(a, r.status != 0 ? &r : NULL, p, ou,
+		    "waiting for its authorizations") == -1 ||
+		    sslm_acme_post(a, ou, NULL, 0, &r) == -1 ||
+		    (st = sslm_acme_jstr(r.json, "status", ou)) == NULL)
 			goto out;
-		sslm_acme_resp_free(&r);
-		for (i = 0; i < n; i++) {
-			if (done[i])
-				continue;
-			c = json_array_get(chs, i);
-			u = json_string_value(json_object_get(c, "authz"));
-			if (sslm_acme_post(a, u, NULL, 0, &r) == -1 ||
-			    (st = sslm_acme_jstr(r.json, "status", u)) == NULL)
-				goto out;
-			if (strcmp(st, "pending") == 0)
-				continue;
-			done[i] = 1;
-			if (strcmp(st, "valid") != 0) {
-				authz_failed(u, r.json, st);
-				bad++;
-			}
+		if (strcmp(st, "pending") == 0)
+			continue;
+		if (strcmp(st, "invalid") == 0) {
+			order_invalid(a, order, done, r.json);
+			goto out;
 		}
+		if (strcmp(st, "ready") != 0 && strcmp(st, "processing") != 0 &&
+		    strcmp(st, "valid") != 0) {
+			sslm_warnx("%s: the order is %s while its "
+			    "authorizations are checked", ou, st);
+			goto out;
+		}
+		break;
 	}
-	rc = bad == 0 ? 0 : -1;
+	rc = 0;
 out:
 	sslm_acme_resp_free(&r);
 	free(done);
@@ -574,20 +633,20 @@ csr_matches(const json_t *order, X509_REQ *req, const char *name)
 	return ok ? 0 : -1;
 }
 
-/* Finalize with the CSR and poll the order; the certificate URL. */
+/* Finalize with the CSR and poll the order (going on with authorize's
+ * budget of polls p); the certificate URL. */
 static char *
-finalize(struct sslm_acme *a, const json_t *order, X509_REQ *req)
+finalize(struct sslm_acme *a, const json_t *order, X509_REQ *req,
+    struct sslm_acme_poll *p)
 {
 	struct sslm_acme_resp r;
 	unsigned char	*der = NULL;
 	char		*b64 = NULL, *cert = NULL;
 	const char	*ou, *fu, *st;
 	json_t		*body = NULL;
-	struct sslm_acme_poll p;
 	int		 n;
 
 	memset(&r, 0, sizeof(r));
-	sslm_acme_poll_init(&p);
 	ou = json_string_value(json_object_get(order, "order"));
 	fu = json_string_value(json_object_get(order, "finalize"));
 	if ((n = i2d_X509_REQ(req, &der)) <= 0 ||
@@ -598,6 +657,7 @@ finalize(struct sslm_acme *a, const json_t *order, X509_REQ *req)
 	}
 	if (sslm_acme_post(a, fu, body, 0, &r) == -1)
 		goto out;
+	sslm_acme_poll_again(p);
 	for (;;) {
 		if ((st = sslm_acme_jstr(r.json, "status", ou)) == NULL)
 			goto out;
@@ -616,7 +676,7 @@ finalize(struct sslm_acme *a, const json_t *order, X509_REQ *req)
 			    st);
 			goto out;
 		}
-		if (sslm_acme_poll_wait(a, &r, &p, ou, st) == -1 ||
+		if (sslm_acme_poll_wait(a, &r, p, ou, st) == -1 ||
 		    sslm_acme_post(a, ou, NULL, 0, &r) == -1)
 			goto out;
 	}
@@ -705,8 +765,10 @@ out:
 }
 
 static int
-run_finish(const struct opts *o, struct sslm_acme *a, const char *path)
+run_finish(const struct opts *o, struct sslm_acme *a, const char *path,
+    FILE *out)
 {
+	struct sslm_acme_poll p;
 	STACK_OF(X509)	*sk = NULL;
 	X509_REQ	*req = NULL;
 	EVP_PKEY	*key = NULL;
@@ -723,13 +785,14 @@ run_finish(const struct opts *o, struct sslm_acme *a, const char *path)
 	if ((nonce = json_string_value(json_object_get(order, "nonce"))) !=
 	    NULL)
 		sslm_acme_set_nonce(a, nonce);
-	if (authorize(a, order) == -1 ||
-	    (cert = finalize(a, order, req)) == NULL ||
+	sslm_acme_poll_init(&p);
+	if (authorize(a, order, &p) == -1 ||
+	    (cert = finalize(a, order, req, &p)) == NULL ||
 	    (sk = download(o, a, cert, req)) == NULL)
 		goto out;
 	for (i = 0; i < sk_X509_num(sk); i++)
-		if (PEM_write_X509(stdout, sk_X509_value(sk, i)) != 1) {
-			sslm_warn("stdout");
+		if (PEM_write_X509(out, sk_X509_value(sk, i)) != 1) {
+			sslm_warn("%s", out == stdout ? "stdout" : o->out);
 			goto out;
 		}
 	rc = 0;
@@ -792,18 +855,318 @@ out:
 	return rc;
 }
 
+/* ---- batches: many orders in one process ----------------------------- */
+
+/*
+ * One row of a batch list: the columns of batch-order are DIRURL CAFILE
+ * ACCOUNT CHALLENGE PROFILE REPLACES CSR OUT ERR, those of batch-finish
+ * DIRURL CAFILE ACCOUNT CSR CHAIN ORDER OUT ERR ("-": none, for CAFILE,
+ * PROFILE, REPLACES and CHAIN).
+ */
+struct job {
+	struct opts	 o;		/* the tool's, with the row's values */
+	const char	*in;		/* CSR (order) or ORDER (finish) */
+	const char	*out;
+	const char	*err;
+	struct sslm_acme_pool *pool;
+	int		 ok;
+};
+
+struct batch {
+	pthread_mutex_t	 mu;
+	struct job	*jobs;
+	size_t		 njobs;
+	size_t		 next;		/* the next job to start */
+	int		 finish;
+	struct sslm_acme_pool **pools;
+	size_t		 npools;
+};
+
+/* Are jobs of the batch still waiting for a worker? */
+static int
+batch_queued(struct batch *b)
+{
+	int q;
+
+	pthread_mutex_lock(&b->mu);
+	q = b->next < b->njobs;
+	pthread_mutex_unlock(&b->mu);
+	return q;
+}
+
+/* "-" is none. */
+static const char *
+col(char *s)
+{
+	return strcmp(s, "-") == 0 ? NULL : s;
+}
+
+/* Split line into n tab-separated columns of f: -1 unless exactly n,
+ * each non-empty. */
+static int
+split_row(char *line, char **f, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		f[i] = line;
+		line += strcspn(line, "\t");
+		if (f[i] == line)
+			return -1;
+		if (*line == '\0') {
+			i++;
+			break;
+		}
+		*line++ = '\0';
+	}
+	return i == n && *line == '\0' && strchr(f[n - 1], '\t') == NULL ?
+	    0 : -1;
+}
+
+/* The pool of a job's directory (made on first use).  -1 (warned). */
+static int
+job_pool(struct batch *b, struct job *j)
+{
+	struct sslm_acme_pool **np;
+	size_t i;
+
+	for (i = 0; i < b->npools; i++)
+		if (sslm_acme_pool_is(b->pools[i], j->o.c.url, j->o.c.cafile)) {
+			j->pool = b->pools[i];
+			return 0;
+		}
+	if ((np = reallocarray(b->pools, b->npools + 1, sizeof(*np))) == NULL) {
+		sslm_warn("batch");
+		return -1;
+	}
+	b->pools = np;
+	if ((np[b->npools] = sslm_acme_pool_new(j->o.c.url, j->o.c.cafile,
+	    j->o.parallel)) == NULL)
+		return -1;
+	j->pool = np[b->npools++];
+	return 0;
+}
+
+/* Read the list (buf, its rows in place) into b.  -1 (warned). */
+static int
+batch_rows(const struct opts *o, struct batch *b, char *buf,
+    const char *name)
+{
+	char	*line, *next, *f[ORDER_COLS];
+	int	 n = b->finish ? FINISH_COLS : ORDER_COLS;
+	size_t	 lineno = 0;
+	struct job *j;
+
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (split_row(line, f, n) == -1) {
+			sslm_warnx("%s:%zu: not %d tab-separated columns", name,
+			    lineno, n);
+			return -1;
+		}
+		if ((j = reallocarray(b->jobs, b->njobs + 1, sizeof(*j))) ==
+		    NULL) {
+			sslm_warn("%s", name);
+			return -1;
+		}
+		b->jobs = j;
+		j += b->njobs++;
+		memset(j, 0, sizeof(*j));
+		j->o = *o;
+		j->o.c.url = f[0];
+		j->o.c.cafile = col(f[1]);
+		j->o.c.dir = f[2];
+		if (b->finish) {
+			j->o.csr = f[3];
+			j->o.chain = col(f[4]);
+			j->in = f[5];
+		} else {
+			if (strcmp(f[3], "http-01") != 0 &&
+			    strcmp(f[3], "dns-01") != 0) {
+				sslm_warnx("%s:%zu: %.20s: not http-01 or "
+				    "dns-01", name, lineno, f[3]);
+				return -1;
+			}
+			j->o.chal = f[3];
+			j->o.profile = col(f[4]);
+			j->o.replaces = col(f[5]);
+			j->in = f[6];
+		}
+		j->out = f[n - 2];
+		j->err = f[n - 1];
+		j->o.out = j->out;
+		j->o.batch = b;
+		if (job_pool(b, j) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* fopen of path for writing, 0600, truncated.  NULL (warned). */
+static FILE *
+open_out(const char *path)
+{
+	FILE	*fp;
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		sslm_warn("%s", path);
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	return fp;
+}
+
+/*
+ * One job in its thread: its messages go to its ERR file; its product
+ * to OUT.tmp, renamed to OUT when it is complete (OUT is there only for
+ * a job that succeeded).
+ */
+static void
+job_run(struct job *j, int finish)
+{
+	struct sslm_acme *a = NULL;
+	FILE	*ef, *out = NULL;
+	char	 tmp[4096];
+	int	 w0, rc = -1;
+
+	if ((ef = open_out(j->err)) == NULL)
+		return;
+	sslm_warn_to(ef);
+	w0 = sslm_warned();
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", j->out) >=
+	    sizeof(tmp)) {
+		sslm_warnx("%s: path too long", j->out);
+		goto out;
+	}
+	(void)unlink(j->out);
+	if ((out = open_out(tmp)) == NULL ||
+	    (a = sslm_acme_cli_new(&j->o.c)) == NULL)
+		goto out;
+	sslm_acme_set_pool(a, j->pool);
+	rc = finish ? run_finish(&j->o, a, j->in, out) :
+	    run_order(&j->o, a, j->in, out);
+out:
+	sslm_acme_free(a);
+	if (out != NULL && (fflush(out) == EOF || ferror(out) ||
+	    fsync(fileno(out)) == -1) && rc == 0) {
+		sslm_warn("%s", tmp);
+		rc = -1;
+	}
+	if (out != NULL && fclose(out) == EOF && rc == 0) {
+		sslm_warn("%s", tmp);
+		rc = -1;
+	}
+	if (out != NULL && rc == 0 && rename(tmp, j->out) == -1) {
+		sslm_warn("%s", j->out);
+		rc = -1;
+	}
+	if (out != NULL && rc != 0)
+		(void)unlink(tmp);
+	if (rc != 0 && sslm_warned() == w0)
+		sslm_warnx("%s: %s failed", j->o.c.url, finish ? "finish" :
+		    "order");
+	j->ok = rc == 0;
+	sslm_warn_to(NULL);
+	if (fclose(ef) == EOF)
+		sslm_warn("%s", j->err);
+}
+
+static void *
+worker(void *arg)
+{
+	struct batch	*b = arg;
+	size_t		 i;
+
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		i = b->next < b->njobs ? b->next++ : b->njobs;
+		pthread_mutex_unlock(&b->mu);
+		if (i == b->njobs)
+			return NULL;
+		job_run(&b->jobs[i], b->finish);
+	}
+}
+
+/*
+ * batch-order, batch-finish: every row of the list, up to WORKERS_MAX
+ * at once, the rows of one directory sharing its pool (one directory
+ * fetch, the nonces, at most -j requests in flight).  Each row fails
+ * alone; 0 when all succeeded.
+ */
+static int
+run_batch(const struct opts *o, int finish, const char *path)
+{
+	struct batch	 b;
+	pthread_t	 tid[WORKERS_MAX];
+	const char	*name = strcmp(path, "-") == 0 ? "stdin" : path;
+	char		*buf;
+	size_t		 len, i, nw = 0, bad = 0;
+	int		 e, rc = -1;
+
+	memset(&b, 0, sizeof(b));
+	b.finish = finish;
+	pthread_mutex_init(&b.mu, NULL);
+	if ((buf = sslm_readfile(path, LIST_MAX, &len)) == NULL)
+		goto out;
+	if (memchr(buf, '\0', len) != NULL) {
+		sslm_warnx("%s: not a list (a NUL byte)", name);
+		goto out;
+	}
+	if (batch_rows(o, &b, buf, name) == -1 || sslm_acme_global(1) == -1)
+		goto out;
+	for (nw = 0; nw < WORKERS_MAX && nw < b.njobs; nw++)
+		if ((e = pthread_create(&tid[nw], NULL, worker, &b)) != 0) {
+			errno = e;
+			sslm_warn("batch: a thread");
+			break;
+		}
+	if (nw == 0 && b.njobs > 0)
+		goto out;
+	for (i = 0; i < nw; i++)
+		pthread_join(tid[i], NULL);
+	sslm_acme_global(0);
+	for (i = 0; i < b.njobs; i++)
+		bad += !b.jobs[i].ok;
+	if (o->c.verbose)
+		for (i = 0; i < b.npools; i++)
+			sslm_warnx("%s: at most %d requests in flight",
+			    sslm_acme_pool_url(b.pools[i]),
+			    sslm_acme_pool_peak(b.pools[i]));
+	if (bad > 0)
+		sslm_warnx("%s: %zu of %zu %s failed (each says why in its "
+		    "error file)", name, bad, b.njobs, finish ? "finishes" :
+		    "orders");
+	rc = bad == 0 ? 0 : -1;
+out:
+	for (i = 0; i < b.npools; i++)
+		sslm_acme_pool_free(b.pools[i]);
+	free(b.pools);
+	free(b.jobs);
+	free(buf);
+	pthread_mutex_destroy(&b.mu);
+	return rc;
+}
+
 static int
 run(const struct opts *o, const char *cmd, const char *arg)
 {
 	struct sslm_acme	*a;
 	int			 rc;
 
+	if (strncmp(cmd, "batch-", 6) == 0)
+		return run_batch(o, strcmp(cmd, "batch-finish") == 0, arg) ==
+		    0 ? SSLM_EXIT_OK : SSLM_EXIT_FAIL;
 	if ((a = sslm_acme_cli_new(&o->c)) == NULL)
 		return SSLM_EXIT_FAIL;
 	if (strcmp(cmd, "order") == 0)
-		rc = run_order(o, a, arg);
+		rc = run_order(o, a, arg, stdout);
 	else if (strcmp(cmd, "finish") == 0)
-		rc = run_finish(o, a, arg);
+		rc = run_finish(o, a, arg, stdout);
 	else
 		rc = run_ari(o, a, arg);
 	sslm_acme_free(a);
@@ -822,19 +1185,22 @@ main(int argc, char *argv[])
 		{ "replaces",	required_argument,	NULL,	'R' },
 		{ "csr",	required_argument,	NULL,	'r' },
 		{ "preferred-chain", required_argument,	NULL,	'P' },
+		{ "parallel",	required_argument,	NULL,	'j' },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ "version",	no_argument,		NULL,	'V' },
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct opts	 o;
 	const char	*cmd;
+	long long	 n;
 	int		 ch, rc;
 
 	sslm_setprogname(argv[0]);
 	memset(&o, 0, sizeof(o));
 	sslm_acme_cli_init(&o.c);
 	o.chal = "http-01";
-	while ((ch = getopt_long(argc, argv, SSLM_ACME_CLI_SHORT "c:hP:p:R:r:V",
+	o.parallel = SSLM_ACME_PARALLEL;
+	while ((ch = getopt_long(argc, argv, SSLM_ACME_CLI_SHORT "c:hj:P:p:R:r:V",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -842,6 +1208,11 @@ main(int argc, char *argv[])
 			    strcmp(optarg, "dns-01") != 0)
 				usage(SSLM_EXIT_USAGE);
 			o.chal = optarg;
+			break;
+		case 'j':
+			if (sslm_strtonum(optarg, 1, SSLM_ACME_PARALLEL_MAX, &n) == -1)
+				usage(SSLM_EXIT_USAGE);
+			o.parallel = (int)n;
 			break;
 		case 'P':
 			o.chain = optarg;
@@ -867,10 +1238,19 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc > 2 || o.c.url == NULL)
+	if (argc < 1 || argc > 2)
 		usage(SSLM_EXIT_USAGE);
 	cmd = argv[0];
-	if (strcmp(cmd, "order") == 0) {
+	if (strcmp(cmd, "batch-order") == 0 ||
+	    strcmp(cmd, "batch-finish") == 0) {
+		/* the rows say what the options say for one order */
+		if (o.c.url != NULL || o.c.dir != NULL || o.c.cafile != NULL ||
+		    o.csr != NULL || o.chain != NULL || o.profile != NULL ||
+		    o.replaces != NULL)
+			usage(SSLM_EXIT_USAGE);
+	} else if (o.c.url == NULL)
+		usage(SSLM_EXIT_USAGE);
+	else if (strcmp(cmd, "order") == 0) {
 		if (o.c.dir == NULL || o.csr != NULL || o.chain != NULL)
 			usage(SSLM_EXIT_USAGE);
 	} else if (strcmp(cmd, "finish") == 0) {

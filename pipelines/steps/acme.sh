@@ -5,19 +5,24 @@
 # shellcheck disable=SC2154,SC2034
 # SPDX-License-Identifier: MIT
 #
-# acme.sh: the ACME orders of the run, batched: make_set orders
-# (acme_order) and records each pending order (acme_pending); acme_batch
-# then publishes every challenge at once (http-01 files on the web servers,
-# dns-01 records in acme_dir and by RFC 2136), one DNS restart, one wait
-# (sslm-nscheck), finishes each order (sslm-acme-order finish,
-# sslm-chainbuild, make_tlsa) and takes the answers away.  Sourced by
-# sslm-mgr.
+# acme.sh: the ACME orders of the run, batched: make_set finds the
+# account (acme_order: sslm-acme-account, which asks the server only for
+# a new account) and records each pending order (acme_pending); acme_batch
+# then places every order in one sslm-acme-order batch-order (the orders
+# of one directory share its directory fetch and nonces, at most
+# [globals] acme_parallel requests in flight), publishes every challenge
+# at once (http-01 files on the web servers, dns-01 records in acme_dir
+# and by RFC 2136), one DNS restart, one wait (sslm-nscheck), finishes
+# every order in one batch-finish, then per order sslm-chainbuild and
+# make_tlsa, and takes the answers away.  Each order fails alone.
+# Sourced by sslm-mgr.
 #
 # Reads:   svc (.signer, .x509.email), the account dir <sdir>/acme (or
 #          acme.test), $conf (web servers, dns_check_delay, dns_xtra_ns),
 #          $tmp/acme_dirs, $tmp/acme.pending and $tmp/acme.<n>.{vars,svc}.
 # Writes:  <sdir>/acme*/ (account), <new>/order.json, the challenge files and
-#          records, $tmp/acme.{pending,down,dns,expect,lagging,refused},
+#          records, $tmp/acme.{pending,down,dns,expect,lagging,refused,
+#          row,orders.tsv,finish.tsv,failed}, $tmp/acme.<n>.{oerr,ferr},
 #          $tmp/http/, $tmp/txt/, $tmp/nscheck.*; a_* (the signer),
 #          acme_dns_why; through publish_set the new next.
 # Returns: acme_order 0 or 1 (fail_msg); acme_batch 0 (a failed order is
@@ -52,8 +57,9 @@ run_acme() {
 	fi
 }
 
-# acme_order NEWDIR: account (found or made), then an order for the CSR;
-# the order JSON stays in NEWDIR until acme_batch finishes it.
+# acme_order NEWDIR: the account (the one kept, or found or made by the
+# server), then the row of the order for NEWDIR/csr.pem in $tmp/acme.row
+# (acme_pending adds it to the batch; acme_batch places it).
 acme_order() {
 	_an=$1
 	if [ "$o_debug" -eq 1 ]; then
@@ -113,18 +119,16 @@ acme_order() {
 		return 1
 	fi
 	step "acme-order"
-	set -- -c "$a_val"
-	[ -z "$a_prof" ] || set -- "$@" --profile "$a_prof"
 	_cu=$(link_target "$sdir" curr)
+	_rp=-
 	[ -z "$_cu" ] || [ ! -s "$sdir/$_cu/cert.pem" ] ||
-	    set -- "$@" --replaces "$sdir/$_cu/cert.pem"
-	# shellcheck disable=SC2310 # the tool's status, no more
-	if ! run_acme sslm-acme-order order "$@" "$_an/csr.pem" \
-	    >"$_an/order.json" 2>"$tmp/err"; then
-		_why=$(tail -1 "$tmp/err") || _why=""
-		fail_msg="ACME order: $_why"
-		return 1
-	fi
+	    _rp=$sdir/$_cu/cert.pem
+	# The columns of a batch-order row (sslm-acme-order(1)), "-" for none;
+	# acme_pending adds OUT and ERR.
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s' "$a_dir" "${a_cafile:--}" \
+	    "$a_acct" "$a_val" "${a_prof:--}" "$_rp" "$_an/csr.pem" \
+	    >"$tmp/acme.row" || {
+		fail_msg="$tmp: cannot keep the ACME order"; return 1; }
 }
 
 # acme_pending NEWDIR: remember what acme_batch needs for this service;
@@ -137,8 +141,11 @@ acme_pending() {
 	printf '%s\n' "$g" "$s" "$sdir" "$stamp" "$apex" "$signer_ca" "$ndane" \
 	    "$nmx" "$dns_srv" "$dns_port" "$1" >"$tmp/acme.$_pn.vars" ||
 	    return 1
+	{ cat "$tmp/acme.row" &&
+	    printf '\t%s\t%s\n' "$1/order.json" "$tmp/acme.$_pn.oerr"; } \
+	    >>"$tmp/acme.orders.tsv" || return 1
 	printf '%s\n' "$_pn" >>"$tmp/acme.pending" || return 1
-	sayv "            ACME order placed"
+	sayv "            ACME order queued"
 }
 
 # acme_load N: the values acme_pending kept for pending order N.
@@ -228,6 +235,8 @@ acme_publish() {
 	: >"$tmp/acme.refused"
 	while IFS= read -r _pn; do
 		acme_load "$_pn"
+		# an order that failed has no file (acme_place)
+		[ -s "$new/order.json" ] || continue
 		jq -r '.challenges[] | select(.status != "valid") |
 		    [.type, .token, .key_authorization, (.txt_name // "-"),
 		     (.txt_value // "-")] | @tsv' "$new/order.json" \
@@ -401,36 +410,109 @@ acme_unpublish() {
 	fi
 }
 
-# acme_batch: publish, wait, finish every pending order, clean up.
-acme_batch() {
-	[ -s "$tmp/acme.pending" ] || return 0
-	acme_publish
-	while IFS= read -r _pn <&4; do
+# acme_tool_why FILE: the reason in the last line of a tool's messages.
+acme_tool_why() {
+	_why=$(tail -1 "$1" 2>/dev/null) || _why=""
+	printf '%s\n' "${_why:-sslm-acme-order failed without a message}"
+}
+
+# acme_run_batch SUBCOMMAND LIST: sslm-acme-order batch-order or
+# batch-finish over LIST, acme_timeout for each order, at most
+# acme_parallel requests in flight to one server.  Its own status is not
+# the services': each row's file says how that one went.
+acme_run_batch() {
+	sslm-acme-order "$1" -w "$acme_timeout" -j "$acme_parallel" "$2" \
+	    </dev/null >/dev/null 2>"$tmp/err" || true
+}
+
+# acme_place: every queued order at once; an order that could not be
+# placed goes to $tmp/acme.failed with its reason.  When the server no
+# longer knows the account, its account.json becomes account.json.lost.
+acme_place() {
+	step "acme-orders"
+	acme_run_batch batch-order "$tmp/acme.orders.tsv"
+	while IFS= read -r _pn; do
 		acme_load "$_pn"
+		[ ! -s "$new/order.json" ] || continue
+		_why=$(acme_tool_why "$tmp/acme.$_pn.oerr")
+		case "$_why" in
+		*urn:ietf:params:acme:error:accountDoesNotExist*)
+			# The kept account is gone from the server: the next
+			# run's sslm-acme-account asks it again (and finds or
+			# registers the key's account); the old file stays.
+			# shellcheck disable=SC2310 # it checks its commands
+			acme_args || die "$svc: cannot read the ACME signer"
+			if mv -f "$a_acct/account.json" \
+			    "$a_acct/account.json.lost"; then
+				_why="$_why (the next run asks for the account again)"
+			fi ;;
+		esac
+		printf '%s\tACME order: %s\n' "$_pn" "$_why" >>"$tmp/acme.failed"
+	done <"$tmp/acme.pending"
+}
+
+# acme_why N: why pending order N goes no further (placing it failed,
+# the shell refused a value, its dns-01 records did not arrive); nothing
+# when it may be finished.
+acme_why() {
+	_ref=$(awk -F '\t' -v n="$1" '$1 == n { print $2; exit }' \
+	    "$tmp/acme.failed") || _ref="ACME order: unreadable"
+	if [ -n "$_ref" ]; then
+		printf '%s\n' "$_ref"
+		return 0
+	fi
+	_ref=$(awk -F '\t' -v n="$1" '$1 == n { print $2; exit }' \
+	    "$tmp/acme.refused") || _ref="unreadable"
+	if [ -n "$_ref" ]; then
+		printf 'ACME order: refused: %s\n' "$_ref"
+	elif grep -qx "$1" "$tmp/acme.dns" &&
+	    grep -qxF -e "$apex" "$tmp/acme.lagging"; then
+		printf 'dns-01 records not on every authoritative server: %s\n' \
+		    "$acme_dns_why"
+	fi
+}
+
+# acme_finish_all: every order that may be finished, at once, each into
+# <new>/acme-chain.pem (its messages in $tmp/acme.<n>.ferr).
+acme_finish_all() {
+	: >"$tmp/acme.finish.tsv"
+	while IFS= read -r _pn; do
+		acme_load "$_pn"
+		_ref=$(acme_why "$_pn")
+		[ -z "$_ref" ] || continue
 		# shellcheck disable=SC2310 # it checks its commands
 		acme_args || die "$svc: cannot read the ACME signer"
-		_ref=$(awk -F '\t' -v n="$_pn" '$1 == n { print $2; exit }' \
-		    "$tmp/acme.refused") || _ref="unreadable"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$a_dir" \
+		    "${a_cafile:--}" "$a_acct" "$new/csr.pem" "${a_chain:--}" \
+		    "$new/order.json" "$new/acme-chain.pem" \
+		    "$tmp/acme.$_pn.ferr" >>"$tmp/acme.finish.tsv"
+	done <"$tmp/acme.pending"
+	[ -s "$tmp/acme.finish.tsv" ] || return 0
+	step "acme-finish"
+	acme_run_batch batch-finish "$tmp/acme.finish.tsv"
+}
+
+# acme_batch: place every order, publish, wait, finish them all, then
+# each one's chain and set; clean up.
+acme_batch() {
+	[ -s "$tmp/acme.pending" ] || return 0
+	: >"$tmp/acme.failed"
+	acme_place
+	acme_publish
+	acme_finish_all
+	while IFS= read -r _pn <&4; do
+		acme_load "$_pn"
+		_ref=$(acme_why "$_pn")
 		if [ -n "$_ref" ]; then
-			service_failed "ACME order: refused: $_ref"
+			service_failed "$_ref"
 			rm -rf "$new"
 			continue
 		fi
-		if grep -qx "$_pn" "$tmp/acme.dns" &&
-		    grep -qxF -e "$apex" "$tmp/acme.lagging"; then
-			service_failed "dns-01 records not on every authoritative server: $acme_dns_why"
-			rm -rf "$new"
-			continue
-		fi
-		step "acme-finish"
-		set -- --csr "$new/csr.pem"
-		[ -z "$a_chain" ] || set -- "$@" --preferred-chain "$a_chain"
 		fail_msg=""
-		# shellcheck disable=SC2310 # the tool's status; make_tlsa
-		# checks its commands and says why in fail_msg
-		if ! run_acme sslm-acme-order finish "$@" <"$new/order.json" \
-		    >"$new/acme-chain.pem" 2>"$tmp/err"; then
-			_why=$(tail -1 "$tmp/err") || _why=""
+		# shellcheck disable=SC2310 # make_tlsa checks its commands and
+		# says why in fail_msg
+		if [ ! -s "$new/acme-chain.pem" ]; then
+			_why=$(acme_tool_why "$tmp/acme.$_pn.ferr")
 			fail_msg="ACME finish: $_why"
 		elif ! sslm-chainbuild -k "$new/privkey.pem" -o "$new" \
 		    "$new/acme-chain.pem" 2>"$tmp/err"; then

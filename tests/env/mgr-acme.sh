@@ -1,18 +1,27 @@
 # sslm-mgr trees against the ACME test bed of pebble.sh (sourced, POSIX
 # sh, after tests/env/pebble.sh).
 #
-#   mgr_bed W ZONE          the test CA (W/ca), NSD for ZONE (W/nsd), nginx
+#   mgr_bed W ZONE [VAR=VALUE ...]
+#                           the test CA (W/ca), NSD for ZONE (W/nsd), nginx
 #                           (W/web) and one Pebble (W/pebble) on loopback;
 #                           Pebble's root in W/root.pem; W/dns-restart, a
 #                           restart_cmd that loads W/acme/acme-challenge.*
 #                           into NSD and appends its arguments to
 #                           W/dns-restarts; W/sites/ZONE, the web root
-#                           nginx serves.  Return status 0 when all run.
+#                           nginx serves; VAR=VALUE go to Pebble's
+#                           environment (pebble_start).  The restart_cmd
+#                           sets its own PATH (the caller's), as an
+#                           operator's script under cron would.  Return
+#                           status 0 when all run.
 #   mgr_bed_stop            stop what mgr_bed started.
 #   mgr_site NAME           a fresh sslm TOP W/NAME for ZONE whose
 #                           ssl-mgr.conf uses the bed (min_roll_mins 0, no
 #                           public resolvers); ca-info.conf is read from
 #                           standard input.  Sets t and SSL_MGR_TOPDIR.
+#   mgr_pebble_cas URL CAFILE
+#                           print the ca-info.conf of two CAs of the ACME
+#                           directory URL (trusted through CAFILE):
+#                           pebble-http (http-01) and pebble-dns (dns-01).
 #   mgr_service NAME CA CN SAN...
 #                           the service file conf.d/ZONE/NAME of t.
 #   mgr_good DIR            DIR is a complete set that openssl verifies
@@ -20,15 +29,19 @@
 
 mgr_bed() {
 	mgr_w=$1 mgr_zone=$2
+	shift 2
 	pebble_ca "$mgr_w/ca" && pebble_nsd_start "$mgr_w/nsd" "$mgr_zone" &&
 	    pebble_web_start "$mgr_w/web" &&
 	    pebble_start "$mgr_w/pebble" "$mgr_w/ca" \
-	    "$(cat "$mgr_w/web/port")" "127.0.0.1:$(cat "$mgr_w/nsd/port")" &&
+	    "$(cat "$mgr_w/web/port")" "127.0.0.1:$(cat "$mgr_w/nsd/port")" \
+	    "$@" &&
 	    pebble_root "$mgr_w/pebble" 0 "$mgr_w/root.pem" || return 1
 	# The DNS restart_cmd: the acme-challenge files become the zone's
 	# TXT records and NSD reloads; each call is counted.
 	{
 		echo '#!/bin/sh'
+		echo "PATH='$PATH'"
+		echo "export PATH"
 		echo "echo \"\$*\" >>'$mgr_w/dns-restarts'"
 		echo ". '$SSLM_TOP/tests/env/pebble.sh'"
 		echo "cat '$mgr_w/acme'/acme-challenge.* >'$mgr_w/nsd/txt' 2>/dev/null"
@@ -76,6 +89,15 @@ mgr_site() {
     server_dir = '$mgr_w/sites'
 X
 	cat >"$t/conf.d/ca-info.conf"
+}
+
+mgr_pebble_cas() {
+	for _v in http dns; do
+		printf "[pebble-%s]\n    ca_type = 'acme'\n" "$_v"
+		printf "    ca_validation = '%s-01'\n" "$_v"
+		printf "    acme_directory = '%s'\n    acme_ca_file = '%s'\n\n" \
+		    "$1" "$2"
+	done
 }
 
 mgr_service() {
