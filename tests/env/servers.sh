@@ -232,11 +232,30 @@ EOF
 
 srv_nginx_reload() {
 	_sd=$SRV_ROOT/nginx
+	# The workers before: a reload is done when none of them is left
+	# (until then an old worker may still answer with the old files).
+	_nm=$(cat "$_sd/nginx.pid" 2>/dev/null) || _nm=""
+	_old=""
+	[ -z "$_nm" ] || _old=$(pgrep -P "$_nm" | tr '\n' ' ')
 	nginx -p "$_sd" -e "$_sd/error.log" -c "$_sd/nginx.conf" -s reload \
 	    >"$_sd/reload.out" 2>&1 || {
 		echo "servers: nginx reload: $(cat "$_sd/reload.out")" >&2
 		return 1
 	}
+	_srv_old_gone() {
+		for _op in $_old; do
+			! kill -0 "$_op" 2>/dev/null || return 1
+		done
+		return 0
+	}
+	_srv_i=0
+	while [ "$_srv_i" -lt 400 ]; do
+		_srv_old_gone && return 0
+		sleep 0.05
+		_srv_i=$((_srv_i + 1))
+	done
+	echo "servers: nginx reload: the old workers ($_old) did not end" >&2
+	return 1
 }
 
 srv_peer_start() {
