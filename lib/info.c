@@ -217,19 +217,29 @@ fail:
 	return NULL;
 }
 
+/* SHA-256 of DER (freed here) as a JSON string; NULL when der is. */
+static json_t *
+der_sha256(unsigned char *der, size_t len)
+{
+	char	*h;
+
+	if (der == NULL)
+		return NULL;
+	h = sslm_digest_hex("SHA256", der, len);
+	OPENSSL_free(der);
+	return h != NULL ? take_str(h) : NULL;
+}
+
 /* SHA-256 of the DER SubjectPublicKeyInfo of k, as a JSON string. */
 static json_t *
 spki_sha256(EVP_PKEY *k)
 {
 	unsigned char	*der = NULL;
-	size_t		 len;
-	char		*h;
+	size_t		 len = 0;
 
 	if (sslm_spki_der(k, &der, &len) == -1)
 		return NULL;
-	h = sslm_digest_hex("SHA256", der, len);
-	OPENSSL_free(der);
-	return h != NULL ? take_str(h) : NULL;
+	return der_sha256(der, len);
 }
 
 /*
@@ -241,14 +251,11 @@ static json_t *
 cert_spki_sha256(X509 *x)
 {
 	unsigned char	*der = NULL;
-	size_t		 len;
-	char		*h;
+	size_t		 len = 0;
 
 	if (sslm_cert_spki_der(x, &der, &len) == -1)
 		return NULL;
-	h = sslm_digest_hex("SHA256", der, len);
-	OPENSSL_free(der);
-	return h != NULL ? take_str(h) : NULL;
+	return der_sha256(der, len);
 }
 
 json_t *

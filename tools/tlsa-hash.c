@@ -29,27 +29,6 @@ usage(int status)
 	exit(status);
 }
 
-/*
- * SHA-256 hex of the certificate's SubjectPublicKeyInfo as it is
- * encoded in the certificate, not through the key object.  New string
- * (free); NULL (warned as path: why).
- */
-static char *
-spki_field_hash(X509 *x, const char *path)
-{
-	unsigned char	*der = NULL;
-	size_t		 n;
-	char		*hex;
-
-	if (sslm_cert_spki_der(x, &der, &n) == -1) {
-		sslm_warnx("%s: cannot read its public key", path);
-		return NULL;
-	}
-	hex = sslm_digest_hex("SHA256", der, n);
-	OPENSSL_free(der);
-	return hex;
-}
-
 /* Print the verdict for dir: SSLM_EXIT_OK matched, else _FAIL (warned). */
 static int
 run(const char *dir)
@@ -66,7 +45,7 @@ run(const char *dir)
 	}
 	if ((x = sslm_read_first_cert(path)) == NULL ||
 	    (lib = sslm_tlsa_data(x, X509_get0_pubkey(x), 1, 1)) == NULL ||
-	    (field = spki_field_hash(x, path)) == NULL)
+	    (field = sslm_tlsa_data(x, NULL, 1, 1)) == NULL)
 		goto out;
 	if (strcmp(lib, field) == 0) {
 		printf("Matched:\ntlsa hash: %s\n", lib);
