@@ -537,22 +537,66 @@ tlsa_free(struct sslm_probe_tlsa *t)
 	t->n = 0;
 }
 
-/* The TLSA records of p's answer section into t. */
-static int
-tlsa_take(ldns_pkt *p, struct sslm_probe_tlsa *t)
+/*
+ * The name whose TLSA records answer qname in p: qname, or the end of
+ * the CNAME chain that starts at it in the answer section (at most
+ * CNAME_HOPS links).  Records of any other owner are not the answer,
+ * whatever the resolver put beside them.  A new rdf, or NULL.
+ */
+#define CNAME_HOPS	8
+
+static ldns_rdf *
+answer_owner(ldns_pkt *p, const char *qname)
 {
 	ldns_rr_list	*an = ldns_pkt_answer(p);
 	ldns_rr		*rr;
-	ldns_rdf	*d;
+	ldns_rdf	*cur, *next;
+	size_t		 i, n = ldns_rr_list_rr_count(an);
+	int		 hop;
+
+	if (ldns_str2rdf_dname(&cur, qname) != LDNS_STATUS_OK)
+		return NULL;
+	for (hop = 0; hop < CNAME_HOPS; hop++) {
+		next = NULL;
+		for (i = 0; i < n && next == NULL; i++) {
+			rr = ldns_rr_list_rr(an, i);
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+			    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
+			    ldns_rr_rd_count(rr) == 1 &&
+			    ldns_dname_compare(ldns_rr_owner(rr), cur) == 0)
+				next = ldns_rr_rdf(rr, 0);
+		}
+		if (next == NULL)
+			break;
+		ldns_rdf_deep_free(cur);
+		if ((cur = ldns_rdf_clone(next)) == NULL)
+			return NULL;
+	}
+	return cur;
+}
+
+/* The TLSA records of p's answer section that answer qname into t. */
+static int
+tlsa_take(ldns_pkt *p, const char *qname, struct sslm_probe_tlsa *t)
+{
+	ldns_rr_list	*an = ldns_pkt_answer(p);
+	ldns_rr		*rr;
+	ldns_rdf	*d, *owner;
 	size_t		 i, n = ldns_rr_list_rr_count(an);
 	struct sslm_tlsa_rr *x;
 
-	if ((t->rr = calloc(n + 1, sizeof(*t->rr))) == NULL)
+	if ((owner = answer_owner(p, qname)) == NULL)
 		return -1;
+	if ((t->rr = calloc(n + 1, sizeof(*t->rr))) == NULL) {
+		ldns_rdf_deep_free(owner);
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		rr = ldns_rr_list_rr(an, i);
 		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA ||
-		    ldns_rr_rd_count(rr) != 4)
+		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+		    ldns_rr_rd_count(rr) != 4 ||
+		    ldns_dname_compare(ldns_rr_owner(rr), owner) != 0)
 			continue;
 		x = &t->rr[t->n];
 		x->usage = ldns_rdf2native_int8(ldns_rr_rdf(rr, 0));
@@ -560,11 +604,14 @@ tlsa_take(ldns_pkt *p, struct sslm_probe_tlsa *t)
 		x->mtype = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
 		d = ldns_rr_rdf(rr, 3);
 		x->len = ldns_rdf_size(d);
-		if ((x->data = malloc(x->len + 1)) == NULL)
+		if ((x->data = malloc(x->len + 1)) == NULL) {
+			ldns_rdf_deep_free(owner);
 			return -1;
+		}
 		memcpy(x->data, ldns_rdf_data(d), x->len);
 		t->n++;
 	}
+	ldns_rdf_deep_free(owner);
 	return 0;
 }
 
@@ -601,7 +648,7 @@ sslm_probe_tlsa(const struct sslm_dns_srv *res, const char *host, int port,
 		snprintf(t->err, sizeof(t->err), "%s: %s", name, q.err);
 		return -1;
 	}
-	if (tlsa_take(q.ans, t) == -1) {
+	if (tlsa_take(q.ans, name, t) == -1) {
 		snprintf(t->err, sizeof(t->err), "out of memory");
 		tlsa_free(t);
 		goto out;

@@ -136,6 +136,8 @@ _$PH._tcp.ta	IN TLSA 2 1 1 $hca
 _$PH._tcp.exp3	IN TLSA 3 1 1 $hexp
 _$PH._tcp.dual	IN TLSA 3 1 1 $hgood
 _$PH._tcp.duo	IN TLSA 3 1 1 $hgood
+cn	IN A 127.0.0.1
+_$PH._tcp.cn	IN CNAME _$PH._tcp.dual
 EOF
 if dns_start "$w/dns" 2>"$w/env.err" && dane_keys 2>>"$w/env.err" &&
     dane_records "$w/zone.inc" && dane_sign_reload 2>>"$w/env.err" &&
@@ -230,7 +232,7 @@ fp() {
 # tlsa NAME PORT: the TLSA data unbound gives, one "u s m hex" a line.
 tlsa() {
 	dig @"$R" +short TLSA "_$2._tcp.$1" |
-	    awk '{ h = ""; for (i = 4; i <= NF; i++) h = h $i
+	    awk 'NF >= 4 { h = ""; for (i = 4; i <= NF; i++) h = h $i
 		print $1, $2, $3, tolower(h) }'
 }
 # ad NAME PORT: unbound's answer for the TLSA name has AD set.
@@ -406,6 +408,31 @@ expect_err_match "mail.example.test\\[$A25\\]:25: TLSA _25._tcp.mail.example.tes
 check "oracle: dig gets SERVFAIL from it" sh -c \
     "dig @127.0.0.1 -p '$PF' +time=1 +tries=1 TLSA _25._tcp.mail.example.test | grep -q 'status: SERVFAIL'"
 
+# ---- a resolver whose TLSA answer has another owner ----------------------------------------------------
+# Records beside the answer are not the answer: only the question's
+# name (or its CNAME chain's end) counts.  Twin: the same resolver with
+# the question's owner is believed.
+for o in other here; do
+	PT=$(srv_free_port)
+	ow=_25._tcp.other.example.test
+	[ $o = here ] && ow=-
+	srv_tlsa_fake_start "tf$o" 127.0.0.1 "$PT" "$ow" "$hgood" 2>"$w/env.err" ||
+	    fail_env "a TLSA resolver on 127.0.0.1 port $PT"
+	run sslm-probe -j -r "127.0.0.1@$PT" -c "$A25" mail.example.test:25
+	if [ $o = other ]; then
+		expect_jq '.tlsa.state == "none" and (.tlsa.records | length) == 0 and
+		    .dane.matched == null' \
+		    "TLSA owned by another name: not taken, no DANE"
+		check "oracle: dig shows the record's owner is _25._tcp.other" sh -c \
+		    "dig @127.0.0.1 -p '$PT' +time=1 +tries=1 +noall +answer TLSA _25._tcp.mail.example.test |
+		     grep -q '^_25._tcp.other.example.test.*TLSA'"
+	else
+		expect_rc 0 "TLSA owned by the question's name: exit 0"
+		expect_jq ".tlsa.state == \"secure\" and .dane.matched == \"3 1 1 $hgood\"" \
+		    "TLSA owned by the question's name: taken and matched"
+	fi
+done
+
 # ---- imap STARTTLS, imaps, pop3 STLS (Dovecot) ----------------------------------------------------
 for c in "imap:$PI" "none:$PIS" "pop3:$PP"; do
 	pr=${c%%:*}
@@ -537,6 +564,24 @@ run sslm-probe -C "$ca/root.pem" -r "$R" -c '[::1]' dual.example.test:"$PH"
 expect_rc 1 "dual --connect-to [::1]: exit 1"
 run sslm-probe -C "$ca/root.pem" -r "$R" -c 127.0.0.1 dual.example.test:"$PH"
 expect_rc 0 "dual --connect-to 127.0.0.1: exit 0"
+
+# ---- the TLSA name is a CNAME: the records at its target count ------------------------------------
+run sslm-probe -j -r "$R" cn.example.test:"$PH"
+expect_rc 0 "cn: _port._tcp.cn is a CNAME to dual's records: exit 0"
+expect_jq ".tlsa.state == \"secure\" and (.tlsa.records | length) == 1 and
+    .dane.valid == true and .dane.matched == \"3 1 1 $hgood\"" \
+    "cn: the record at the CNAME's target matched"
+check "oracle: unbound answers the CNAME and the target's TLSA (dig)" sh -c \
+    "dig @'$R' +noall +answer TLSA '_$PH._tcp.cn.example.test' | grep -q 'CNAME[[:space:]]*_$PH._tcp.dual.example.test.' &&
+     dig @'$R' +noall +answer TLSA '_$PH._tcp.cn.example.test' | grep -q '^_$PH._tcp.dual.example.test.*TLSA'"
+# DANE-EE binds the key, not the name (RFC 7671 5.1): the certificate
+# does not name cn
+if s_dane cn.example.test 127.0.0.1 "$PH" none -dane_ee_no_namechecks; then
+	ok "oracle: openssl s_client accepts cn with those records"
+else
+	notok "oracle: openssl s_client accepts cn with those records" \
+	    "$(grep -i 'verif\|error\|dane' "$w/s_dane.out" | head -5)"
+fi
 
 # ---- an address as the host: no SNI, the name check is of the address ------------------------------------
 run sslm-probe -j -C "$ca/root.pem" "[::1]:$PH"

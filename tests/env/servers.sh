@@ -34,6 +34,11 @@
 #                        a DNS "resolver" on UDP ADDR:PORT that answers
 #                        every query SERVFAIL, as a validating resolver
 #                        answers bogus data
+#   srv_tlsa_fake_start NAME ADDR PORT OWNER HEX
+#                        a DNS "resolver" on UDP ADDR:PORT that answers
+#                        every TLSA query with AD set and one record
+#                        "3 1 1 HEX" owned by OWNER ("-": the question's
+#                        name), other types with no data
 #   srv_stop             stop everything started, remove SRV_ROOT
 #
 # Every wait is a bounded poll (dns_poll).  Return status: 0 ok, 1
@@ -308,28 +313,54 @@ while True:
 	}
 }
 
-srv_servfail_start() {
+# _srv_fake_dns NAME ADDR PORT servfail|tlsa [OWNER HEX]: the two fake
+# resolvers above, on UDP.
+_srv_fake_dns() {
 	rm -f "$SRV_ROOT/$1.ready"
-	_srv_bg "$1" python3 -c 'import socket, sys
+	_srv_bg "$1" python3 -c 'import socket, struct, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], int(sys.argv[2])))
+mode = sys.argv[4]
+if mode == "tlsa":
+    if sys.argv[5] == "-":
+        owner = b"\xc0\x0c"
+    else:
+        owner = b"".join(bytes([len(l)]) + l.encode()
+                         for l in sys.argv[5].split(".")) + b"\0"
+    data = bytes([3, 1, 1]) + bytes.fromhex(sys.argv[6])
 open(sys.argv[3], "w").close()
 while True:
     m, peer = s.recvfrom(65535)
     if len(m) < 12:
         continue
-    # The question only: QR, the RD of the query, RA, rcode 2.
     end = 12
     while end < len(m) and m[end] != 0:
         end += m[end] + 1
     q = m[12:end + 5]
-    flags = bytes([0x80 | (m[2] & 0x01), 0x82])
-    s.sendto(m[:2] + flags + b"\x00\x01\x00\x00\x00\x00\x00\x00" + q,
-        peer)' "$2" "$3" "$SRV_ROOT/$1.ready"
+    qtype = struct.unpack("!H", m[end + 1:end + 3])[0] if len(q) > 4 else 0
+    an = b""
+    if mode == "servfail":
+        # the question only: QR, the RD of the query, RA, rcode 2
+        flags = bytes([0x80 | (m[2] & 0x01), 0x82])
+    else:
+        if qtype == 52:
+            an = owner + struct.pack("!HHIH", 52, 1, 60, len(data)) + data
+        # QR, the RD of the query, RA and AD, rcode 0
+        flags = bytes([0x80 | (m[2] & 0x01), 0xa0])
+    s.sendto(m[:2] + flags + struct.pack("!HHHH", 1, 1 if an else 0, 0, 0) +
+        q + an, peer)' "$2" "$3" "$SRV_ROOT/$1.ready" "$4" "$5" "$6"
 	dns_poll 100 test -f "$SRV_ROOT/$1.ready" || {
 		echo "servers: $1 did not start: $(cat "$SRV_ROOT/$1.out")" >&2
 		return 1
 	}
+}
+
+srv_servfail_start() {
+	_srv_fake_dns "$1" "$2" "$3" servfail
+}
+
+srv_tlsa_fake_start() {
+	_srv_fake_dns "$1" "$2" "$3" tlsa "$4" "$5"
 }
 
 _srv_gone() {
