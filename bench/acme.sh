@@ -108,6 +108,25 @@ hyperfine -N --warmup 1 --runs "$runs" --export-json "$w/sslm.json" \
     fail "hyperfine (sslm): $(tail -3 "$w/err")"
 sslm_all=$((sslm_req + $(requests) - r0))
 
+# ---- peak memory with a production CA file ---------------------------------------
+# Against a public CA the ACME tools load the system bundle (every root
+# Debian trusts), not the test CA alone: the same run with that bundle
+# plus Pebble's CA, the peak of its largest process (GNU time).
+rss_bundle=""
+if [ -f /etc/ssl/certs/ca-certificates.crt ] && [ -x /usr/bin/time ]; then
+	cat /etc/ssl/certs/ca-certificates.crt "$ca" >"$w/bundle.pem"
+	n_roots=$(grep -c 'BEGIN CERTIFICATE' "$w/bundle.pem")
+	sed "s|--ca-file '$ca'|--ca-file '$w/bundle.pem'|" "$w/sslm-one" \
+	    >"$w/sslm-one-bundle"
+	chmod 755 "$w/sslm-one-bundle"
+	rss_small=$(/usr/bin/time -f %M "$w/sslm-one" 2>&1 >/dev/null | tail -1)
+	rss_bundle=$(/usr/bin/time -f %M "$w/sslm-one-bundle" 2>&1 >/dev/null |
+	    tail -1)
+	case "$rss_small$rss_bundle" in
+	*[!0-9]* | "") fail "peak memory: $rss_small / $rss_bundle" ;;
+	esac
+fi
+
 # ---- sslm-mgr: the whole pipeline, one http-01 service, existing account -------
 SSLM_NSCHECK_OPTS="-p $(cat "$w/nsd/port") -w 20"
 export SSLM_NSCHECK_OPTS
@@ -255,6 +274,11 @@ if [ -z "$uacme_row" ]; then
 	    " requests \($r) vs \($ur) (goal <= 11)"'
 else
 	echo "$uacme_row"
+fi
+if [ -n "$rss_bundle" ]; then
+	echo "peak memory, order + finish: $((rss_small / 1024)).$((rss_small % 1024 * 10 / 1024)) MiB" \
+	    "with the test CA, $((rss_bundle / 1024)).$((rss_bundle % 1024 * 10 / 1024)) MiB with the" \
+	    "system bundle ($n_roots certificates) (goal <= 16 MiB)"
 fi
 echo
 echo "ACME: ten dns-01 certificates due together beside one (sslm-mgr -renew -f, $runs runs)"
