@@ -59,6 +59,10 @@ CASES = {
     "foreigncert": "a certificate URL on another origin",
     "ra0": "Retry-After: 0 on an order that stays processing",
     "radate": "Retry-After as an HTTP-date on a processing order",
+    "pendonce": "the order stays pending for one poll after its challenges "
+                "are answered (Retry-After: 1); finalize refused until ready",
+    "pendforever": "the order stays pending after its challenges are "
+                   "answered (Retry-After: 1)",
     "noloc": "newOrder 201 without Location",
     "emptycert": "an empty certificate answer",
     "bighdr": "10 MB of header lines",
@@ -212,6 +216,11 @@ class H(http.server.BaseHTTPRequestHandler):
                 "type": r.split("/")[2], "status": "processing",
                 "url": self.base + "/" + r, "token": TOKEN}))
         if r == "finalize/1":
+            if self.case == "pendonce" and not self.st.get("ready"):
+                return self.send(403, json.dumps({
+                    "type": "urn:ietf:params:acme:error:orderNotReady",
+                    "detail": "the order is not ready"}),
+                    "application/problem+json")
             self.st["csr"] = b64d(payload["csr"])
             return self.order(finalized=True)
         if r == "order/1":
@@ -266,8 +275,14 @@ class H(http.server.BaseHTTPRequestHandler):
         if not finalized:
             with lock:
                 ready = len(self.st["valid"]) >= len(self.st["ids"])
+                if ready and c in ("pendonce", "pendforever"):
+                    self.st["pend"] = self.st.get("pend", 0) + 1
+                    ready = c == "pendonce" and self.st["pend"] > 1
+                self.st["ready"] = ready
+            hdr = [] if ready or c not in ("pendonce", "pendforever") \
+                else [("Retry-After", "1")]
             return self.send(200, self.order_doc("ready" if ready else
-                                                 "pending"))
+                                                 "pending"), headers=hdr)
         self.st["polls"] += 1
         if c == "ra0":
             return self.send(200, self.order_doc("processing"),

@@ -321,6 +321,27 @@ awk '$1 == "radate" && $3 == "/finalize/1" { f = 1 }
 check "radate: the poll came at least 2 s after finalize (HTTP-date honoured)" \
     awk 'NR == 1 { f = $1 } NR == 2 { d = $1 - f } END { exit !(NR == 2 && d >= 2) }' \
     "$w/radate.t"
+# An order still pending when its challenges are answered is polled
+# again (Retry-After: 1), not finalized: the server refuses a finalize
+# before "ready" (403 orderNotReady), so finishing proves the wait ...
+order pendonce
+run sslm-acme-order -A "$w/a-pendonce" -D "$H/pendonce/dir" --ca-file "$CA" \
+    finish --csr "$w/r.csr" "$w/o-pendonce.json"
+expect_rc 0 "pendonce: issued after a second poll"
+check "pendonce: openssl verifies the chain" \
+    openssl verify -CAfile "$CA" -untrusted "$T_OUT" "$T_OUT"
+check "pendonce: two polls of the order, then one finalize" \
+    awk '$1 == "pendonce" && $3 == "/order/1" && !f { o++ }
+    $1 == "pendonce" && $3 == "/finalize/1" { f++ }
+    END { exit !(o == 2 && f == 1) }' "$w/srv/log"
+# ... and one that stays pending ends at the ceiling of polls, saying so
+order pendforever
+hostile finish pendforever 'order/1: still waiting for its authorizations after 10 polls$' \
+    16 16 -w 30 "$w/o-pendforever.json"
+check "pendforever: exactly 10 polls of the order, no finalize" \
+    awk '$1 == "pendforever" && $3 == "/order/1" { o++ }
+    $1 == "pendforever" && $3 == "/finalize/1" { f++ }
+    END { exit !(o == 10 && f == 0) }' "$w/srv/log"
 order foreigncert
 hostile finish foreigncert 'certificate: https://evil\.example/cert/1: not an https URL of 127\.0\.0\.1:'"$P"'$' \
     8 4 "$w/o-foreigncert.json"
