@@ -213,9 +213,12 @@ site bad
 mgr_service good-one pebble-http "g.$zone"
 sslm-mgr -renew >/dev/null 2>&1
 before=$(readlink "$t/certs/$zone/good-one/next")
-# The web root no longer answers for the zone: validation fails.
+# The web root no longer answers for the zone: validation fails.  The
+# failing order also names gx, which no order has validated: Pebble may
+# reuse g's valid authorization from the run above (it did, in CI).
 rm "$w/sites/$zone"
 mkdir "$w/sites/$zone"
+mgr_service good-one pebble-http "g.$zone" "g.$zone" "gx.$zone"
 run sslm-mgr -renew -f
 expect_rc 3 "failed challenge: exit 3"
 expect_err_match 'good-one: ACME finish: .*urn:ietf:params:acme:error' \

@@ -242,3 +242,15 @@ cron -s
 left=$(find "$w" -maxdepth 1 -name 'sslm-mgr*' -printf '%f\n' | sort | tr '\n' ' ')
 same "next run: killed runs' scratch removed; a live run's, a fresh one's and another user's kept" \
     "$left" "sslm-mgr.fresh sslm-mgr.live sslm-mgr.other "
+# A run under a clock a year ahead (faketime) judges a pid-less scratch
+# by its age against its own scratch, not the clock: one made a moment ago
+# (another run, before its pid file) is kept, one two days older goes.
+rm -rf "${w:?}"/sslm-mgr.*
+mkdir "$w/sslm-mgr.justmade" "$w/sslm-mgr.twodays"
+touch -d '2 days ago' "$w/sslm-mgr.twodays"
+run env -i PATH=/usr/bin:/bin HOME="$w" TMPDIR="$w" SSL_MGR_TOPDIR="$t" \
+    faketime -f "@$(date -u -d '+1 year' '+%Y-%m-%d %H:%M:%S')" \
+    "$SSLM_BIN/sslm-mgr" -s
+left=$(find "$w" -maxdepth 1 -name 'sslm-mgr*' -printf '%f\n' | sort | tr '\n' ' ')
+same "a clock a year ahead: the scratch made a moment ago kept, the two-day-old one removed" \
+    "$left" "sslm-mgr.justmade "

@@ -173,7 +173,7 @@ while [ "$wk" -le 52 ]; do
 	# the roll, two hours later
 	rc=0
 	cron $((now + 7200)) -roll >"$SSLM_TMP/w.out" 2>&1 || rc=$?
-	[ "$rc" -eq 0 ] || bad="$bad w$wk:roll-rc-$rc"
+	[ "$rc" -eq 0 ] || bad="$bad w$wk:roll-rc-$rc($(tail -3 "$SSLM_TMP/w.out" | tr "\n" "|"))"
 	for s in $SVCS; do
 		f=$(echo "$s" | tr / _)
 		S=$t/certs/$s
