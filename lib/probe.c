@@ -415,7 +415,10 @@ dane_setup(const struct sslm_probe_req *q, SSL *ssl, struct conn *c)
 	size_t	 i;
 	int	 n = 0;
 
-	if (SSL_dane_enable(ssl, q->host) <= 0)
+	/* RFC 7672 3.2.3: a DANE-TA(2) chain may name the TLSA base domain
+	 * or the host (the original name of a CNAME'd one). */
+	if (SSL_dane_enable(ssl, q->base != NULL ? q->base : q->host) <= 0 ||
+	    (q->base != NULL && !SSL_add1_host(ssl, q->host)))
 		return fail(c, "DANE: %s", sslm_ossl_reason());
 	/* RFC 7671 5.1: a DANE-EE(3) match ignores names (and expiry). */
 	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
@@ -469,7 +472,8 @@ sslm_probe_run(SSL_CTX *sctx, const struct sslm_probe_req *q,
 	if ((ssl = SSL_new(sctx)) == NULL ||
 	    !SSL_set_fd(ssl, c.fd) ||
 	    (sslm_ip_literal(q->host) == 0 &&
-	    !SSL_set_tlsext_host_name(ssl, q->host))) {
+	    !SSL_set_tlsext_host_name(ssl, (q->base != NULL ? q->base :
+	    q->host)))) {
 		fail(&c, "TLS: %s", sslm_ossl_reason());
 		goto out;
 	}
@@ -668,6 +672,106 @@ void
 sslm_probe_tlsa_free(struct sslm_probe_tlsa *t)
 {
 	tlsa_free(t);
+}
+
+/* The text of dname d without its final dot into buf (len bytes); 0, or
+ * -1 when it does not fit. */
+static int
+dname_text(const ldns_rdf *d, char *buf, size_t len)
+{
+	char	*t;
+	size_t	 n;
+
+	if ((t = ldns_rdf2str(d)) == NULL)
+		return -1;
+	n = strlen(t);
+	if (n > 1 && t[n - 1] == '.')
+		t[--n] = '\0';
+	if (n >= len) {
+		free(t);
+		return -1;
+	}
+	memcpy(buf, t, n + 1);
+	free(t);
+	return 0;
+}
+
+int
+sslm_probe_addr_dnssec(const struct sslm_dns_srv *res, const char *host,
+    int timeout_ms, struct sslm_probe_addr *st)
+{
+	struct sslm_dnsq	 q[3];
+	ldns_rdf		*end = NULL, *h = NULL;
+	ldns_rr_list		*an;
+	ldns_rr			*rr;
+	size_t			 i;
+	int			 rc = -1, nq = 2;
+
+	memset(st, 0, sizeof(*st));
+	memset(q, 0, sizeof(q));
+	for (i = 0; i < 3; i++) {
+		q[i].srv = res;
+		q[i].qname = host;
+		q[i].rd = 1;
+		q[i].dnssec = 1;
+	}
+	q[0].qtype = LDNS_RR_TYPE_A;
+	q[1].qtype = LDNS_RR_TYPE_AAAA;
+	q[2].qtype = LDNS_RR_TYPE_CNAME;
+	if (sslm_dns_run(q, 2, timeout_ms) == -1) {
+		snprintf(st->err, sizeof(st->err), "address lookup failed");
+		return -1;
+	}
+	for (i = 0; i < 2; i++)
+		if (q[i].ans == NULL) {
+			snprintf(st->err, sizeof(st->err), "%s lookup: %.96s",
+			    i == 0 ? "A" : "AAAA", q[i].err);
+			/* A validating resolver's answer to bogus data. */
+			if (strcmp(q[i].err, "rcode SERVFAIL") == 0) {
+				st->bogus = 1;
+				rc = 0;
+			}
+			goto out;
+		}
+	st->secure = ldns_pkt_ad(q[0].ans) && ldns_pkt_ad(q[1].ans);
+	/* Where the chain ends (the same for A and AAAA). */
+	if ((end = answer_owner(q[0].ans, host)) == NULL ||
+	    ldns_str2rdf_dname(&h, host) != LDNS_STATUS_OK)
+		goto oom;
+	if (ldns_dname_compare(end, h) != 0) {
+		st->cname = 1;
+		if (dname_text(end, st->expanded, sizeof(st->expanded)) == -1)
+			st->expanded[0] = '\0';
+	}
+	st->first_secure = st->secure;
+	if (!st->secure && st->cname) {
+		/* An insecure chain may still start with a signed CNAME: ask
+		 * for the CNAME itself, whose answer does not follow it. */
+		nq = 3;
+		if (sslm_dns_run(&q[2], 1, timeout_ms) == -1 ||
+		    q[2].ans == NULL) {
+			snprintf(st->err, sizeof(st->err), "CNAME lookup: %.96s",
+			    q[2].err[0] != '\0' ? q[2].err : "failed");
+			goto out;
+		}
+		an = ldns_pkt_answer(q[2].ans);
+		for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+			rr = ldns_rr_list_rr(an, i);
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+			    ldns_dname_compare(ldns_rr_owner(rr), h) == 0)
+				st->first_secure = ldns_pkt_ad(q[2].ans);
+		}
+	}
+	rc = 0;
+	goto out;
+oom:
+	snprintf(st->err, sizeof(st->err), "out of memory");
+out:
+	ldns_rdf_deep_free(end);
+	ldns_rdf_deep_free(h);
+	for (i = 0; i < (size_t)nq; i++)
+		ldns_pkt_free(q[i].ans);
+	return rc;
 }
 
 int

@@ -1626,6 +1626,26 @@ int	 sslm_probe_tlsa(const struct sslm_dns_srv *res, const char *host,
 	    int port, int timeout_ms, struct sslm_probe_tlsa *t);
 void	 sslm_probe_tlsa_free(struct sslm_probe_tlsa *);
 /*
+ * RFC 7672 2.2.2: the DNSSEC status of host's address records, asked of
+ * the validating resolver res (A and AAAA with DO; the CNAME itself when
+ * the chain is not secure).  secure: both answers have AD (the chain,
+ * if any, is signed from end to end); first_secure: that, or the first
+ * CNAME of an insecure chain is signed (DANE still applies, at host's
+ * own name); cname: host is an alias, whose chain ends at expanded ("" when
+ * the name does not fit); bogus: an answer was SERVFAIL (st->err says
+ * which).  0, or -1 with st->err when no answer came.
+ */
+struct sslm_probe_addr {
+	int	 bogus;		/* an answer was SERVFAIL: nothing else set */
+	int	 secure;
+	int	 first_secure;
+	int	 cname;
+	char	 expanded[256];
+	char	 err[200];
+};
+int	 sslm_probe_addr_dnssec(const struct sslm_dns_srv *res,
+	    const char *host, int timeout_ms, struct sslm_probe_addr *st);
+/*
  * The A and AAAA addresses of host from resolver res (recursion
  * desired; the addresses at the end of a CNAME chain), with port, at
  * most max into out (IPv4 first).  0 with *n > 0, or -1 with the reason
@@ -1638,6 +1658,8 @@ int	 sslm_probe_resolve(const struct sslm_dns_srv *res, const char *host,
 /* One probe of one server address. */
 struct sslm_probe_req {
 	const char		 *host;	/* SNI and reference name */
+	const char		 *base;	/* DANE: the TLSA base domain, when
+					 * not host (SNI and a DANE name) */
 	const struct sslm_dns_srv *addr;	/* where to connect */
 	int			  proto;	/* SSLM_STARTTLS_* */
 	int			  timeout_ms;	/* for all of it */

@@ -138,6 +138,17 @@ _$PH._tcp.dual	IN TLSA 3 1 1 $hgood
 _$PH._tcp.duo	IN TLSA 3 1 1 $hgood
 cn	IN A 127.0.0.1
 _$PH._tcp.cn	IN CNAME _$PH._tcp.dual
+cnmx	IN CNAME mail
+cnbad	IN CNAME mail
+_25._tcp.cnbad	IN TLSA 3 1 1 $hold
+cnmx2	IN CNAME bad
+mx.ins	IN A $A25
+cnins	IN CNAME mx.ins
+_25._tcp.cnins	IN TLSA 3 1 1 $hgood
+x.ins	IN CNAME mail
+mailnt	IN A $A25
+cnown	IN CNAME mailnt
+_25._tcp.cnown	IN TLSA 3 1 1 $hgood
 EOF
 if dns_start "$w/dns" 2>"$w/env.err" && dane_keys 2>>"$w/env.err" &&
     dane_records "$w/zone.inc" && dane_sign_reload 2>>"$w/env.err" &&
@@ -395,16 +406,90 @@ else
 	ok "oracle: with name checks openssl refuses mx9"
 fi
 
+# ---- RFC 7672 2.2.2: the MX host's address records, CNAME'd hosts ---------------------------------
+# Postfix's posttls-finger is the oracle: the reference SMTP DANE client,
+# with unbound as its resolver (a private mount namespace's resolv.conf).
+# ptf NAME: its report for [NAME]:25 in $w/ptf.out; true when it
+# verified the server (by DANE: no CA file is given).
+printf 'nameserver %s\noptions trust-ad\n' "$R" >"$w/resolv.conf"
+chmod 644 "$w/resolv.conf"	# posttls-finger reads it as the postfix user
+mkdir "$w/ptf"
+printf 'compatibility_level = 3.6\ninet_protocols = ipv4\n' >"$w/ptf/main.cf"
+ptf() {
+	# shellcheck disable=SC2016 # $1 and $2 are the inner shell's
+	MAIL_CONFIG=$w/ptf unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf &&
+	    exec posttls-finger -c -l dane -t 5 -T 10 "[$2]:25"' sh \
+	    "$w/resolv.conf" "$1.example.test" >"$w/ptf.out" 2>&1
+	grep -q 'Verified TLS connection established' "$w/ptf.out"
+}
+# ptf_not NAME: the check that posttls-finger does not verify NAME.
+ptf_not() {
+	if ptf "$1"; then
+		notok "oracle: posttls-finger does not verify $1" "$(tail -3 "$w/ptf.out")"
+	else
+		ok "oracle: posttls-finger does not verify $1"
+	fi
+}
+# cnmx CNAME mail (signed throughout), no TLSA of its own: mail's decide.
+run sslm-probe -j -r "$R" cnmx.example.test:25
+expect_rc 0 "CNAME'd MX host, signed chain: exit 0 by the expanded name's TLSA"
+expect_jq ".tlsa.name == \"_25._tcp.mail.example.test\" and .tlsa.address_dnssec == true and
+    .dane.matched == \"3 1 1 $hgood\"" \
+    "CNAME'd MX host: tlsa.name is the expanded name's, matched"
+check "oracle: posttls-finger verifies cnmx by DANE" ptf cnmx
+# cnbad CNAME mail, with a wrong record of its own: the expanded name's
+# records come first.
+run sslm-probe -j -r "$R" cnbad.example.test:25
+expect_rc 0 "CNAME'd MX host with its own wrong record: exit 0 (the expanded name first)"
+expect_jq '.tlsa.name == "_25._tcp.mail.example.test"' \
+    "CNAME'd MX host with its own record: the expanded name's were used"
+check "oracle: posttls-finger verifies cnbad by DANE" ptf cnbad
+# cnmx2 CNAME bad: the expanded name's wrong record decides (twin).
+run sslm-probe -j -r "$R" cnmx2.example.test:25
+expect_rc 1 "CNAME to bad: exit 1 (the expanded name's record does not match)"
+expect_jq '.tlsa.name == "_25._tcp.bad.example.test" and .dane.valid == false' \
+    "CNAME to bad: the expanded name's records, not matched"
+ptf_not cnmx2
+# cnown CNAME mailnt, which has no TLSA records: cnown's own decide.
+run sslm-probe -j -r "$R" cnown.example.test:25
+expect_rc 0 "CNAME'd MX host, no TLSA at the expanded name: exit 0 by its own"
+expect_jq '.tlsa.name == "_25._tcp.cnown.example.test" and .dane.valid == true' \
+    "no TLSA at the expanded name: the host's own records were used"
+check "oracle: posttls-finger verifies cnown by DANE" ptf cnown
+# cnins: a signed CNAME into the insecure ins.example.test.  The chain is
+# not signed throughout, but its first link is: DANE applies, at the
+# host's own name.
+run sslm-probe -j -r "$R" cnins.example.test:25
+expect_rc 0 "signed CNAME into an insecure zone: exit 0 by the host's own TLSA"
+expect_jq '.tlsa.name == "_25._tcp.cnins.example.test" and .tlsa.address_dnssec == true and
+    .dane.valid == true' "signed CNAME into an insecure zone: the host's own records"
+check "oracle: posttls-finger verifies cnins by DANE" ptf cnins
+# x.ins: its CNAME is insecure: no DANE, and no TLSA is asked for.
+run sslm-probe -j -r "$R" x.ins.example.test:25
+expect_rc 1 "insecure address records: exit 1 (no DANE, PKIX without -C fails)"
+expect_jq '.tlsa.address_dnssec == false and .tlsa.state == "insecure" and
+    .tlsa.name == null and .dane.valid == false' \
+    "insecure address records: address_dnssec false, no TLSA name"
+expect_err_match "x.ins.example.test\\[$A25\\]:25: PKIX: .*address records are not signed: no DANE" \
+    "insecure address records: the reason says why there is no DANE"
+check "oracle: dig: unbound's answer for x.ins's address has no AD" sh -c \
+    "! dig @'$R' +dnssec A x.ins.example.test | grep -q '^;; flags:.* ad[ ;]'"
+ptf_not x.ins
+
 # ---- a resolver that answers SERVFAIL (bogus data) --------------------------------------------------
 PF=$(srv_free_port)
 srv_servfail_start sf 127.0.0.1 "$PF" 2>"$w/env.err" ||
     fail_env "a SERVFAIL resolver on 127.0.0.1 port $PF"
 run sslm-probe -j -r "127.0.0.1@$PF" -c "$A25" mail.example.test:25
-expect_rc 1 "TLSA answered SERVFAIL: exit 1, PKIX is no fallback"
+expect_rc 1 "address records answered SERVFAIL: exit 1, PKIX is no fallback"
 expect_jq '.tlsa.state == "bogus" and .dane.valid == false and .valid == false' \
     "SERVFAIL: tlsa.state bogus, dane.valid false"
-expect_err_match "mail.example.test\\[$A25\\]:25: TLSA _25._tcp.mail.example.test: SERVFAIL" \
-    "SERVFAIL: the reason line names the TLSA name"
+expect_err_match "mail.example.test\\[$A25\\]:25: TLSA not used: the address records of mail.example.test: A lookup: rcode SERVFAIL" \
+    "SERVFAIL: on port 25 the address records come first, and the line says so"
+run sslm-probe -j -r "127.0.0.1@$PF" -c 127.0.0.1 web.example.test:"$PH"
+expect_rc 1 "TLSA answered SERVFAIL (not SMTP): exit 1"
+expect_err_match "web.example.test\\[127.0.0.1\\]:$PH: TLSA _$PH._tcp.web.example.test: SERVFAIL" \
+    "SERVFAIL, not SMTP: the reason line names the TLSA name"
 check "oracle: dig gets SERVFAIL from it" sh -c \
     "dig @127.0.0.1 -p '$PF' +time=1 +tries=1 TLSA _25._tcp.mail.example.test | grep -q 'status: SERVFAIL'"
 
@@ -602,8 +687,12 @@ fi
 dead=$(srv_free_port)
 run sslm-probe -r "127.0.0.1@$dead" -t 1 mail.example.test:25
 expect_rc 3 "a resolver that does not answer: exit 3"
-expect_err_match "^sslm-probe: mail.example.test:25: TLSA lookup at 127.0.0.1: " \
-    "a resolver that does not answer: the TLSA lookup named"
+expect_err_match "^sslm-probe: mail.example.test:25: address lookup at 127.0.0.1: " \
+    "a resolver that does not answer: the first lookup (on port 25 the addresses) named"
+run sslm-probe -r "127.0.0.1@$dead" -t 1 web.example.test:"$PH"
+expect_rc 3 "a resolver that does not answer, not SMTP: exit 3"
+expect_err_match "^sslm-probe: web.example.test:$PH: TLSA lookup at 127.0.0.1: " \
+    "a resolver that does not answer, not SMTP: the TLSA lookup named"
 run sslm-probe -r "$R" nothere.example.test:443
 expect_rc 3 "a name without addresses: exit 3"
 expect_err_match "nothere.example.test:443: no address" "a name without addresses: said so"

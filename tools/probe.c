@@ -47,6 +47,11 @@ struct ctx {
 	X509			*want;		/* --expect */
 	struct sslm_dns_srv	 res;		/* -r */
 	int			 asked;		/* TLSA looked up (-r) */
+	int			 addr_dnssec;	/* SMTP: -1 not asked, 0 the
+						 * addresses are insecure (no
+						 * DANE), 1 secure */
+	char			 base[256];	/* "" or the TLSA base domain,
+						 * when not host (a CNAME) */
 	int			 unusable;	/* secure, none usable */
 	struct sslm_probe_tlsa	 t;
 	struct sslm_tlsa_rr	*use;		/* the usable records */
@@ -105,6 +110,55 @@ tlsa_state(const struct ctx *c)
 	return names[c->t.state];
 }
 
+/*
+ * RFC 7672 2.2.2, before the TLSA records of an SMTP host: its address
+ * records must be DNSSEC-secure (or start with a signed CNAME), else
+ * DANE does not apply; at the end of a chain signed throughout, the
+ * TLSA records of the expanded name come first, and when there are none
+ * (or they are insecure) those of the host's own name.  1 when that
+ * decided c->t (no DANE, bogus, or the expanded name's records), 0 to
+ * look at the host's name, -1 on a failure (warned).
+ */
+static int
+smtp_base(struct ctx *c)
+{
+	struct sslm_probe_addr	 st;
+
+	if (sslm_probe_addr_dnssec(&c->res, c->host, DNS_TIMEOUT_MS,
+	    &st) == -1) {
+		sslm_warnx("%s:%d: address lookup at %s: %s", c->host,
+		    c->port, c->res.addr, st.err);
+		return -1;
+	}
+	if (st.bogus) {
+		c->t.state = SSLM_TLSA_BOGUS;
+		snprintf(c->t.err, sizeof(c->t.err), "not used: the address "
+		    "records of %.250s: %.80s (bogus or unreachable)", c->host,
+		    st.err);
+		return 1;
+	}
+	c->addr_dnssec = st.first_secure;
+	if (!st.first_secure) {
+		c->t.state = SSLM_TLSA_INSECURE;
+		return 1;
+	}
+	if (!st.secure || st.expanded[0] == '\0')
+		return 0;
+	if (sslm_probe_tlsa(&c->res, st.expanded, c->port, DNS_TIMEOUT_MS,
+	    &c->t) == -1) {
+		sslm_warnx("%s:%d: TLSA lookup at %s: %s", c->host, c->port,
+		    c->res.addr, c->t.err);
+		return -1;
+	}
+	if (c->t.state == SSLM_TLSA_SECURE || c->t.state == SSLM_TLSA_BOGUS) {
+		snprintf(c->base, sizeof(c->base), "%s", st.expanded);
+		return 1;
+	}
+	sslm_probe_tlsa_free(&c->t);
+	memset(&c->t, 0, sizeof(c->t));
+	return 0;
+}
+
 /* The TLSA records (-r), and which of them may be used. */
 static int
 tlsa_setup(struct ctx *c)
@@ -113,12 +167,21 @@ tlsa_setup(struct ctx *c)
 
 	if (c->o->resolver == NULL || sslm_ip_literal(c->host) != 0)
 		return 0;
+	if (c->smtp) {
+		switch (smtp_base(c)) {
+		case -1:
+			return -1;
+		case 1:
+			goto have;	/* decided: c->t is the answer */
+		}
+	}
 	if (sslm_probe_tlsa(&c->res, c->host, c->port, DNS_TIMEOUT_MS,
 	    &c->t) == -1) {
 		sslm_warnx("%s:%d: TLSA lookup at %s: %s", c->host, c->port,
 		    c->res.addr, c->t.err);
 		return -1;
 	}
+have:
 	c->asked = 1;
 	if (c->t.state != SSLM_TLSA_SECURE)
 		return 0;
@@ -240,6 +303,8 @@ judge(const struct ctx *c, const struct sslm_probe_res *r, int probed,
 	}
 	if (!r->pkix_ok) {
 		snprintf(why, len, "PKIX: %s%s", r->pkix_err,
+		    c->addr_dnssec == 0 ? " (the address records are not "
+		    "signed: no DANE, RFC 7672 2.2.2)" :
 		    c->asked && c->t.state == SSLM_TLSA_INSECURE ?
 		    " (the TLSA records are not signed: no DANE)" : "");
 		return SSLM_EXIT_NO;
@@ -349,7 +414,7 @@ probe_all(struct ctx *c, const struct sslm_dns_srv *a, size_t n)
 	struct sslm_probe_req	 q;
 	struct sslm_probe_res	 r;
 	json_t			*top = NULL, *arr, *rec, *one;
-	char			 why[600], label[400], *t;
+	char			 why[600], label[400], tname[300], *t;
 	size_t			 i;
 	int			 rc = SSLM_EXIT_OK, arc, probed, em;
 
@@ -358,6 +423,7 @@ probe_all(struct ctx *c, const struct sslm_dns_srv *a, size_t n)
 	q.proto = c->proto;
 	q.timeout_ms = c->o->timeout_ms;
 	q.store = c->store;
+	q.base = c->base[0] != '\0' ? c->base : NULL;
 	q.tlsa = c->use;
 	q.ntlsa = c->nuse;
 	arr = json_array();
@@ -388,11 +454,18 @@ probe_all(struct ctx *c, const struct sslm_dns_srv *a, size_t n)
 	}
 	if (!c->o->json)
 		goto out;
-	top = json_pack("{s:s, s:i, s:s, s:b, s:{s:s, s:o, s:i}}",
+	if (c->asked && c->addr_dnssec != 0 && c->t.state != SSLM_TLSA_BOGUS)
+		snprintf(tname, sizeof(tname), "_%d._tcp.%s", c->port,
+		    c->base[0] != '\0' ? c->base : c->host);
+	else
+		tname[0] = '\0';
+	top = json_pack("{s:s, s:i, s:s, s:b, s:{s:s, s:s?, s:o, s:o, s:i}}",
 	    "host", c->host, "port", c->port, "starttls",
 	    sslm_starttls_name(c->proto), "valid", rc == SSLM_EXIT_OK,
-	    "tlsa", "state", tlsa_state(c), "records", rec, "usable",
-	    (int)c->nuse);
+	    "tlsa", "state", tlsa_state(c), "name", tname[0] != '\0' ?
+	    tname : NULL, "address_dnssec", c->addr_dnssec == -1 ?
+	    json_null() : json_boolean(c->addr_dnssec), "records", rec,
+	    "usable", (int)c->nuse);
 	rec = NULL;
 	/* One address: its fields on top as well (address, leaf, ...). */
 	if (top != NULL && json_array_size(arr) == 1)
@@ -420,6 +493,7 @@ run(const struct opts *o, const char *target)
 	if (parse_target(target, &c) == -1)
 		return SSLM_EXIT_USAGE;
 	c.smtp = c.port == 25;
+	c.addr_dnssec = -1;
 	c.proto = o->proto >= 0 ? o->proto : sslm_starttls_default(c.port);
 	if ((c.store = X509_STORE_new()) == NULL ||
 	    (o->cafile != NULL ? !X509_STORE_load_file(c.store, o->cafile) :
