@@ -882,14 +882,21 @@ struct batch {
 	size_t		 npools;
 };
 
-/* Are jobs of the batch still waiting for a worker? */
+/*
+ * Are jobs of the batch still waiting for a worker, there being more
+ * than the workers?  A batch of at most WORKERS_MAX has none waiting by
+ * design, though a fast worker may pick its second job before the last
+ * thread is up: that job was never queued, and asking b->next alone
+ * would hand its nonce on by chance, leaving its finish to fetch the
+ * directory and a nonce (CI saw it).
+ */
 static int
 batch_queued(struct batch *b)
 {
 	int q;
 
 	pthread_mutex_lock(&b->mu);
-	q = b->next < b->njobs;
+	q = b->njobs > WORKERS_MAX && b->next < b->njobs;
 	pthread_mutex_unlock(&b->mu);
 	return q;
 }
