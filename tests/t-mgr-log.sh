@@ -221,10 +221,15 @@ mv "$t/logs.d" "$t/logs"
 
 # ---- a killed run leaves no log writer behind --------------------------------------------
 SSLM_TEST_CRASH_AT=3 "$SSLM_BIN/sslm-mgr" -renew -f example.com:web-ec \
-    >/dev/null 2>&1
+    >/dev/null 2>&1 &
+kpid=$!
+wait "$kpid"
 # The writer ends when the FIFO closes: wait for that, bounded (5 s).
+# Its argv names its run's pid (LOG_END): only this run's writer counts,
+# not those of other tests' runs going on beside it.
 check "killed run: no log writer left running" timeout 5 sh -c \
-    'while pgrep -f "sslm-mgr: end of lo[g]" >/dev/null; do sleep 0.05; done'
+    'while pgrep -f "sslm-mgr: end of lo[g] $1 " >/dev/null; do sleep 0.05; done' \
+    sh "$kpid"
 
 # ---- the scratch of killed runs: removed by the next run ----------------------------
 # (the run above was killed: its scratch is in $w, with its pid)
