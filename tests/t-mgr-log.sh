@@ -227,6 +227,7 @@ wait "$kpid"
 # The writer ends when the FIFO closes: wait for that, bounded (5 s).
 # Its argv names its run's pid (LOG_END): only this run's writer counts,
 # not those of other tests' runs going on beside it.
+# shellcheck disable=SC2016 # $1 is the inner shell's
 check "killed run: no log writer left running" timeout 5 sh -c \
     'while pgrep -f "sslm-mgr: end of lo[g] $1 " >/dev/null; do sleep 0.05; done' \
     sh "$kpid"
