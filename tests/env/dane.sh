@@ -26,10 +26,14 @@
 #   dane_unbound_start DIR
 #                        unbound on DANE_RESOLVER port 53 (root only;
 #                        127.0.10.3, or a free 127.0.11.x when another
-#                        test run holds port 53 there),
+#                        test holds port 53 there; each address is
+#                        claimed by one test at a time under
+#                        /tmp/sslm-test-dane-claims, so that two tests,
+#                        or two suites, never share one unbound),
 #                        validating example.test with the DS of
 #                        dane_keys, stub to both authoritative servers;
-#                        polls until it answers with AD set
+#                        polls until this unbound (its own TXT token)
+#                        answers with AD set
 #                        (DANE_UNBOUND_EXTRA, when set, holds more
 #                        lines for its server: section, e.g.
 #                        domain-insecure: for answers without AD)
@@ -64,18 +68,49 @@ DANE_RESOLVER=127.0.10.3
 # _dane_free_resolver: 127.0.10.3 or a 127.0.11.x whose port 53 is free
 # for UDP and TCP.
 _dane_free_resolver() {
-	python3 -c 'import random, socket
+	python3 -c 'import os, random, socket, sys
+claims, me = sys.argv[1], sys.argv[2]
+os.makedirs(claims, mode=0o700, exist_ok=True)
+def claim(a):
+    # An address is claimed atomically (mkdir) by one test at a time; a
+    # claim whose test is gone is taken over.
+    d = os.path.join(claims, a)
+    for _ in range(2):
+        try:
+            os.mkdir(d)
+        except FileExistsError:
+            try:
+                pid = int(open(os.path.join(d, "pid")).read())
+                os.kill(pid, 0)
+                return False
+            except (OSError, ValueError):
+                try:
+                    os.unlink(os.path.join(d, "pid"))
+                except OSError:
+                    pass
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    return False
+                continue
+        open(os.path.join(d, "pid"), "w").write(me)
+        return True
+    return False
 cand = ["127.0.10.3"] + random.sample(["127.0.11.%d" % i
                                        for i in range(1, 255)], 254)
 for a in cand:
+    if not claim(a):
+        continue
     socks = []
     try:
         for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
             s = socket.socket(socket.AF_INET, t)
             socks.append(s)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((a, 53))
     except OSError:
+        d = os.path.join(claims, a)
+        os.unlink(os.path.join(d, "pid"))
+        os.rmdir(d)
         continue
     finally:
         for s in socks:
@@ -83,7 +118,18 @@ for a in cand:
     print(a)
     break
 else:
-    raise SystemExit(1)'
+    raise SystemExit(1)' "$_DANE_CLAIMS" "$$"
+}
+
+# Where tests claim their resolver addresses (one test an address, also
+# between two suites on one machine).
+_DANE_CLAIMS=/tmp/sslm-test-dane-claims
+# _dane_unclaim: this test's claim of DANE_RESOLVER released.
+_dane_unclaim() {
+	_dc=$_DANE_CLAIMS/$DANE_RESOLVER
+	[ "$(cat "$_dc/pid" 2>/dev/null)" = "$$" ] || return 0
+	rm -f "$_dc/pid"
+	rmdir "$_dc" 2>/dev/null || true
 }
 
 dane_free_port() {
@@ -176,14 +222,36 @@ _dane_ad() {
 	dig @"$DANE_RESOLVER" +time=1 +tries=1 +dnssec "$DNS_ZONE" SOA \
 	    2>/dev/null | grep -q '^;; flags:.* ad[ ;]'
 }
+# _dane_ours: the unbound answering on DANE_RESOLVER is this test's (its
+# token), validating this test's zone.  Another test's unbound that took
+# the same address first (between the free check and the bind) answers
+# with its own token: ours then cannot bind (so-reuseport: no) and exits.
+_dane_ours() {
+	[ "$(dig @"$DANE_RESOLVER" +time=1 +tries=1 +short TXT \
+	    id.sslm-test-instance 2>/dev/null)" = "\"$_dane_token\"" ] && _dane_ad
+}
 
+# dane_unbound_start DIR: unbound on a free address, up to five tries
+# when another test's unbound takes the address first.
 dane_unbound_start() {
+	_dut=0
+	while ! _dane_unbound_try "$1"; do
+		_dut=$((_dut + 1))
+		[ "$_dut" -lt 5 ] && [ -e "$DANE_UDIR/lost" ] || return 1
+		_dane_kill "$DANE_UDIR/pid"
+		_dane_unclaim
+	done
+}
+
+_dane_unbound_try() {
 	DANE_UDIR=$1
 	mkdir -p "$DANE_UDIR" || return 1
+	rm -f "$DANE_UDIR/lost"
 	DANE_RESOLVER=$(_dane_free_resolver) || {
 		echo "dane: port 53 is taken on 127.0.10.3 and 127.0.11.0/24" >&2
 		return 1
 	}
+	_dane_token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 	cp "$DNS_DIR/ds" "$DANE_UDIR/ta.ds" || return 1
 	cat >"$DANE_UDIR/unbound.conf" <<EOF
 server:
@@ -205,6 +273,9 @@ server:
 	local-zone: "." refuse
 	local-zone: "test." nodefault
 	local-zone: "$DNS_ZONE." transparent
+	local-zone: "sslm-test-instance." static
+	local-data: 'id.sslm-test-instance. IN TXT "$_dane_token"'
+	so-reuseport: no
 	trust-anchor-file: "$DANE_UDIR/ta.ds"
 	cache-max-ttl: 0
 	cache-max-negative-ttl: 1
@@ -225,8 +296,19 @@ EOF
 	unbound -d -c "$DANE_UDIR/unbound.conf" </dev/null \
 	    >"$DANE_UDIR/stdout" 2>&1 &
 	echo "$!" >"$DANE_UDIR/pid"
-	dns_poll 200 _dane_ad || {
-		echo "dane: unbound does not validate $DNS_ZONE: $(tail -3 \
+	_dup=$(cat "$DANE_UDIR/pid")
+	_dui=0
+	while [ "$_dui" -lt 200 ]; do
+		_dane_ours && return 0
+		if _dane_gone "$_dup"; then
+			true >"$DANE_UDIR/lost"	# the address went to another
+			break
+		fi
+		sleep 0.05
+		_dui=$((_dui + 1))
+	done
+	{
+		echo "dane: unbound does not validate $DNS_ZONE on $DANE_RESOLVER: $(tail -3 \
 		    "$DANE_UDIR/unbound.log" "$DANE_UDIR/stdout" 2>/dev/null)" >&2
 		return 1
 	}
@@ -251,6 +333,7 @@ _dane_kill() {
 dane_unbound_stop() {
 	[ -n "${DANE_UDIR:-}" ] || return 0
 	_dane_kill "$DANE_UDIR/pid"
+	_dane_unclaim
 }
 
 dane_spki() {
