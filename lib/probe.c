@@ -674,28 +674,6 @@ sslm_probe_tlsa_free(struct sslm_probe_tlsa *t)
 	tlsa_free(t);
 }
 
-/* The text of dname d without its final dot into buf (len bytes); 0, or
- * -1 when it does not fit. */
-static int
-dname_text(const ldns_rdf *d, char *buf, size_t len)
-{
-	char	*t;
-	size_t	 n;
-
-	if ((t = ldns_rdf2str(d)) == NULL)
-		return -1;
-	n = strlen(t);
-	if (n > 1 && t[n - 1] == '.')
-		t[--n] = '\0';
-	if (n >= len) {
-		free(t);
-		return -1;
-	}
-	memcpy(buf, t, n + 1);
-	free(t);
-	return 0;
-}
-
 int
 sslm_probe_addr_dnssec(const struct sslm_dns_srv *res, const char *host,
     int timeout_ms, struct sslm_probe_addr *st)
@@ -740,7 +718,8 @@ sslm_probe_addr_dnssec(const struct sslm_dns_srv *res, const char *host,
 		goto oom;
 	if (ldns_dname_compare(end, h) != 0) {
 		st->cname = 1;
-		if (dname_text(end, st->expanded, sizeof(st->expanded)) == -1)
+		if (sslm_dns_dname(end, st->expanded, sizeof(st->expanded)) ==
+		    -1)
 			st->expanded[0] = '\0';
 	}
 	st->first_secure = st->secure;

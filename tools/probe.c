@@ -110,6 +110,20 @@ tlsa_state(const struct ctx *c)
 	return names[c->t.state];
 }
 
+/* The TLSA RRset of _port._tcp.name into c->t; -1 (warned) when no
+ * answer came. */
+static int
+tlsa_lookup(struct ctx *c, const char *name)
+{
+	if (sslm_probe_tlsa(&c->res, name, c->port, DNS_TIMEOUT_MS,
+	    &c->t) == -1) {
+		sslm_warnx("%s:%d: TLSA lookup at %s: %s", c->host, c->port,
+		    c->res.addr, c->t.err);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * RFC 7672 2.2.2, before the TLSA records of an SMTP host: its address
  * records must be DNSSEC-secure (or start with a signed CNAME), else
@@ -144,12 +158,8 @@ smtp_base(struct ctx *c)
 	}
 	if (!st.secure || st.expanded[0] == '\0')
 		return 0;
-	if (sslm_probe_tlsa(&c->res, st.expanded, c->port, DNS_TIMEOUT_MS,
-	    &c->t) == -1) {
-		sslm_warnx("%s:%d: TLSA lookup at %s: %s", c->host, c->port,
-		    c->res.addr, c->t.err);
+	if (tlsa_lookup(c, st.expanded) == -1)
 		return -1;
-	}
 	if (c->t.state == SSLM_TLSA_SECURE || c->t.state == SSLM_TLSA_BOGUS) {
 		snprintf(c->base, sizeof(c->base), "%s", st.expanded);
 		return 1;
@@ -175,12 +185,8 @@ tlsa_setup(struct ctx *c)
 			goto have;	/* decided: c->t is the answer */
 		}
 	}
-	if (sslm_probe_tlsa(&c->res, c->host, c->port, DNS_TIMEOUT_MS,
-	    &c->t) == -1) {
-		sslm_warnx("%s:%d: TLSA lookup at %s: %s", c->host, c->port,
-		    c->res.addr, c->t.err);
+	if (tlsa_lookup(c, c->host) == -1)
 		return -1;
-	}
 have:
 	c->asked = 1;
 	if (c->t.state != SSLM_TLSA_SECURE)
